@@ -1,0 +1,83 @@
+"""Checkpoint -> bundle directory: ONNX (int8 or fp32), vocabulary, sidecar, with parity proven."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import onnx
+
+from kbpredict.bundle import SIDECAR, BundleInfo, ModelShape, describe_files
+from kbpredict.lm import OnnxLanguageModel
+from train.checkpoint import load_checkpoint, load_model
+from train.config import ModelConfig
+
+from .onnx_graph import build_graph
+from .parity import ParityReport, check_parity, default_validation_file, validation_ids
+from .quantize import large_float_tensors, precision_report, quantize_int8
+
+MODEL_FILE = "model.onnx"
+VOCAB_FILE = "vocab.model"
+
+
+def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
+          metrics: dict) -> BundleInfo:
+    return BundleInfo(
+        shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
+                         hidden_size=config.hidden_size, num_layers=config.num_layers, cell=config.cell,
+                         parameters=parameters),
+        special_ids=dataclasses.asdict(vocab.specials),
+        files=describe_files(directory, [MODEL_FILE, VOCAB_FILE]) if directory else {},
+        model_file=MODEL_FILE, vocab_file=VOCAB_FILE, precision=precision, training=training, metrics=metrics,
+    )
+
+
+def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
+                  positions: int = 2000) -> tuple[BundleInfo, ParityReport | None]:
+    """Write ``model.onnx``, ``vocab.model`` and ``model.json`` into ``out``."""
+    payload = load_checkpoint(checkpoint_path)
+    model, vocab = load_model(payload)
+    config = ModelConfig(**payload["model_config"])
+    state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kbpredict-export-") as tmp:
+        fp32_path = Path(tmp, "fp32.onnx")
+        onnx.save(build_graph(state, config), str(fp32_path))
+        final = fp32_path
+        if not fp32:
+            final = Path(tmp, "int8.onnx")
+            quantize_int8(fp32_path, final)
+            leftovers = large_float_tensors(onnx.load(str(final)))
+            if leftovers:
+                raise RuntimeError(f"quantization left float matrices: {leftovers}")
+        (Path(tmp) / VOCAB_FILE).write_bytes(vocab.serialized())
+
+        training = {**payload.get("summary", {}), "checkpoint": str(Path(checkpoint_path).resolve()),
+                    "step": payload["step"], "epoch": payload["epoch"], "best_valid_ppl": payload["best_valid_ppl"],
+                    "elapsed_s": round(payload["elapsed_s"], 1), "train_config": payload["train_config"],
+                    "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        metrics: dict = {"valid_ppl_torch": payload["best_valid_ppl"],
+                         "large_matrices": precision_report(onnx.load(str(final)))}
+        valid = valid or default_validation_file(payload.get("summary", {}))
+        report = None
+        if valid:
+            shape_info = _info(None, config, model.num_parameters(), "fp32", vocab, {}, {})
+            fp32_lm = OnnxLanguageModel(fp32_path, shape_info)
+            int8_lm = None if fp32 else OnnxLanguageModel(final, shape_info)
+            ids = validation_ids(valid, vocab, positions, payload["train_config"].get("text_format", "auto"))
+            report = check_parity(model, fp32_lm, int8_lm, ids)
+            metrics["parity"] = {"valid_file": str(Path(valid).resolve()), **report.to_dict()}
+        for name, source in ((MODEL_FILE, final), (VOCAB_FILE, Path(tmp) / VOCAB_FILE)):
+            shutil.copyfile(source, out_dir / f".{name}.tmp")
+            os.replace(out_dir / f".{name}.tmp", out_dir / name)
+    info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics)
+    sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
+    sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(sidecar_tmp, out_dir / SIDECAR)
+    return info, report

@@ -1,0 +1,5 @@
+"""``python -m kbpredict`` is the ``kbpredict`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""Top-k words for a typed prefix, from a cached next-word distribution, in microseconds.
+
+The suggestable words are sorted once by their lower-cased spelling, so the words starting with a
+prefix are one contiguous slice found by two bisections; a partial sort of that slice's
+log-probabilities gives the top k. No LSTM step is involved.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import numpy as np
+
+_PREFIX_END = "\U0010ffff"  # sorts after every character, so prefix + this bounds the slice
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One entry of the suggestion bar: the word to insert and the model's probability for it."""
+
+    word: str
+    score: float
+
+
+def adapt_case(word: str, typed: str) -> str:
+    """Spell ``word`` the way the user is typing: "Th" -> "The", "THE" -> "THE", "lon" -> "London"."""
+    if not typed:
+        return word
+    letters = [ch for ch in typed if ch.isalpha()]
+    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+        return word.upper()
+    if typed[0].isupper() and word[:1].islower():
+        return word[0].upper() + word[1:]
+    return word
+
+
+class CandidateIndex:
+    """Suggestable vocabulary words sorted case-insensitively, for prefix lookups."""
+
+    def __init__(self, words: list[str], suggestable_ids: list[int]):
+        order = sorted(suggestable_ids, key=lambda i: (words[i].lower(), words[i]))
+        self._words = words
+        self._keys = [words[i].lower() for i in order]
+        self._ids = np.asarray(order, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def span(self, prefix: str) -> tuple[int, int]:
+        """The slice of sorted words whose lower-cased spelling starts with ``prefix``."""
+        key = prefix.lower()
+        if not key:
+            return 0, len(self._keys)
+        lo = bisect.bisect_left(self._keys, key)
+        hi = bisect.bisect_left(self._keys, key + _PREFIX_END, lo)
+        return lo, hi
+
+    def top(self, log_probs: np.ndarray, prefix: str, k: int) -> list[Suggestion]:
+        """The k most probable completions of ``prefix``, case-adapted, variants merged.
+
+        "the" and "The" are one suggestion (spelled as the likelier one, with their summed
+        probability), so the bar never wastes a slot on a capitalization variant.
+        """
+        lo, hi = self.span(prefix)
+        if hi <= lo or k <= 0:
+            return []
+        ids = self._ids[lo:hi]
+        scores = log_probs[ids]
+        want = min(len(ids), 4 * k + 4)  # headroom for merged case variants
+        if want < len(ids):
+            best = np.argpartition(-scores, want - 1)[:want]
+            best = best[np.argsort(-scores[best], kind="stable")]
+        else:
+            best = np.argsort(-scores, kind="stable")
+        merged: dict[str, list] = {}
+        for j in best.tolist():
+            spelled = adapt_case(self._words[int(ids[j])], prefix)
+            entry = merged.setdefault(spelled.lower(), [spelled, 0.0])
+            entry[1] += float(np.exp(scores[j]))
+        ranked = sorted(merged.values(), key=lambda item: -item[1])[:k]
+        return [Suggestion(word, score) for word, score in ranked]

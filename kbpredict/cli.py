@@ -1,0 +1,151 @@
+"""The ``kbpredict`` command: predict, info and the interactive demo.
+
+Library errors become one-line messages with a non-zero exit; nothing here prints a traceback
+(set ``KBPREDICT_DEBUG=1`` to see one for an unexpected error).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import KbpredictError
+
+MODEL_HELP = "model bundle directory (default: the shipped model)"
+
+
+def _load(model: str | None, threads: int = 1):
+    from .predictor import Predictor
+
+    try:
+        return Predictor.load(model, threads=threads)
+    except KbpredictError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _safe(text: str) -> str:
+    # Arguments that were not valid UTF-8 arrive with lone surrogates; never echo those raw.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kbpredict")
+def cli() -> None:
+    """On-device next-word prediction and word completion."""
+
+
+@cli.command()
+@click.argument("text")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="number of suggestions")
+@click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True, help="onnxruntime threads")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def predict(text: str, k: int, model: str | None, threads: int, as_json: bool) -> None:
+    """Suggest the next word (after a space) or complete the word TEXT ends with.
+
+    TEXT is the text before the cursor; "-" reads it from standard input.
+    """
+    if text == "-":
+        text = sys.stdin.read()
+    predictor = _load(model, threads)
+    started = time.perf_counter()
+    session = predictor.session()
+    session.update(text)
+    suggestions = session.suggestions(k)
+    elapsed_ms = (time.perf_counter() - started) * 1e3
+    if as_json:
+        click.echo(json.dumps({
+            "completing": _safe(session.current_word),
+            "suggestions": [{"word": s.word, "score": s.score} for s in suggestions],
+            "milliseconds": round(elapsed_ms, 3),
+        }, ensure_ascii=False))
+        return
+    if not suggestions:
+        click.echo(f"no suggestions for {_safe(session.current_word)!r}")
+        return
+    width = max(len(s.word) for s in suggestions)
+    for rank, s in enumerate(suggestions, 1):
+        click.echo(f"{rank}. {s.word:<{width}}  {s.score:.4f}")
+
+
+def _info_dict(predictor) -> dict[str, Any]:
+    info = predictor.info
+    files = {name: entry["bytes"] for name, entry in info.files.items()}
+    parity = info.metrics.get("parity", {})
+    return {
+        "path": str(predictor.path),
+        "precision": info.precision,
+        "bundle_bytes": sum(files.values()),
+        "files": files,
+        "vocabulary": info.shape.vocab_size,
+        "parameters": info.shape.parameters,
+        "cell": info.shape.cell,
+        "layers": info.shape.num_layers,
+        "embedding_size": info.shape.embedding_size,
+        "hidden_size": info.shape.hidden_size,
+        "valid_ppl": info.metrics.get("valid_ppl_torch"),
+        "parity": {k: parity.get(k) for k in ("fp32_ppl", "int8_ppl", "int8_top3_agreement",
+                                               "torch_vs_fp32_max_abs_diff", "passed") if k in parity},
+        "trained": {k: info.training.get(k) for k in ("train_files", "train_tokens", "step", "epoch",
+                                                       "elapsed_s", "exported") if k in info.training},
+    }
+
+
+@cli.command()
+@click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def info(model: str | None, as_json: bool) -> None:
+    """Describe a model bundle: size, vocabulary, parameters, metrics."""
+    data = _info_dict(_load(model))
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"model       {data['path']}")
+    click.echo(f"size        {data['bundle_bytes'] / 1e6:.2f} MB ({data['precision']}; "
+               + ", ".join(f"{n} {b / 1e6:.2f} MB" for n, b in data["files"].items()) + ")")
+    click.echo(f"vocabulary  {data['vocabulary']:,} words")
+    click.echo(f"network     {data['parameters']:,} parameters: {data['layers']} x {data['cell'].upper()} "
+               f"{data['hidden_size']}, embedding {data['embedding_size']} (tied)")
+    if data["valid_ppl"] is not None:
+        click.echo(f"validation  perplexity {data['valid_ppl']:.2f} (torch fp32)")
+    parity = data["parity"]
+    if "int8_ppl" in parity:
+        click.echo(f"int8        perplexity {parity['int8_ppl']:.2f} vs fp32 {parity['fp32_ppl']:.2f}, "
+                   f"top-3 agreement {100 * parity['int8_top3_agreement']:.1f}%")
+    trained = data["trained"]
+    if trained:
+        click.echo(f"trained     {trained.get('step', '?')} steps on {trained.get('train_tokens', 0):,} tokens "
+                   f"({', '.join(os.path.basename(p) for p in trained.get('train_files') or [])})")
+
+
+def main() -> None:
+    """Console entry point: run the CLI, turning any unexpected error into one line."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KbpredictError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: never a traceback for a user
+        if os.environ.get("KBPREDICT_DEBUG"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc} (KBPREDICT_DEBUG=1 shows details)", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

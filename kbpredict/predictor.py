@@ -1,0 +1,72 @@
+"""The entry point apps use: load a bundle once, then suggest or open a session per text field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .bundle import BundleInfo, read_bundle
+from .candidates import CandidateIndex, Suggestion
+from .errors import DefaultModelMissingError, ModelFormatError
+from .lm import OnnxLanguageModel, State
+from .session import Session
+from .vocab import Vocabulary
+
+
+def default_model_path() -> Path:
+    """Where the shipped default bundle lives inside the installed package."""
+    return Path(str(resources.files("kbpredict"))) / "models" / "default"
+
+
+@dataclass(eq=False)
+class Predictor:
+    """A loaded model bundle. Thread-safe to share; each text field gets its own :class:`Session`."""
+
+    model: OnnxLanguageModel
+    vocab: Vocabulary
+    index: CandidateIndex
+    info: BundleInfo
+    path: Path
+    start: tuple[State, np.ndarray]  # state and next-word distribution after begin-of-text
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True) -> "Predictor":
+        """Load a bundle directory; ``None`` loads the default model shipped with kbpredict.
+
+        Every file's size and sha256 are checked against ``model.json`` (``verify=False`` skips
+        the hashing). ``threads`` is onnxruntime's intra-op thread count; 1 behaves like a phone.
+        """
+        if path is None:
+            path = default_model_path()
+            if not (path / "model.json").is_file():
+                raise DefaultModelMissingError(
+                    "this installation ships no default model; pass a bundle directory "
+                    "(see README: 'Train and export your own model')"
+                )
+        directory, info = read_bundle(path, verify=verify)
+        vocab = Vocabulary.from_file(str(directory / info.vocab_file))
+        if len(vocab) != info.shape.vocab_size:
+            raise ModelFormatError(
+                f"{directory / info.vocab_file} has {len(vocab)} words but model.json says "
+                f"{info.shape.vocab_size}: the files come from different models"
+            )
+        if info.special_ids.get("begin_of_text") != vocab.specials.begin_of_text:
+            raise ModelFormatError(f"{directory}: special ids in model.json disagree with the vocabulary")
+        model = OnnxLanguageModel(directory / info.model_file, info, threads=max(1, int(threads)))
+        start = model.feed([vocab.specials.begin_of_text], model.initial_state())
+        index = CandidateIndex(vocab.words, vocab.suggestable_ids())
+        return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
+                   start=(start[1], start[0]))
+
+    def session(self) -> Session:
+        """A fresh typing session for one text field."""
+        return Session(self)
+
+    def suggest(self, text_before_cursor: str, k: int = 3) -> list[Suggestion]:
+        """Stateless convenience: the top-k suggestions for the text before the cursor."""
+        session = Session(self)
+        session.update(text_before_cursor)
+        return session.suggestions(k)

@@ -1,0 +1,189 @@
+"""A typing session for one text field: incremental suggestions through every kind of edit.
+
+The session mirrors the text before the cursor as two parts: the *committed* text, ending at the
+last space or punctuation, and the *word being typed* after it. The LSTM only ever sees committed
+tokens, one per call, and the state after each is cached by its position in the token list:
+
+- a keystroke inside a word only changes the word being typed: no LSTM step, just a prefix lookup
+  in the cached next-word distribution;
+- a space or punctuation commits tokens: one LSTM step each;
+- backspace, paste, a cursor jump or an accepted suggestion re-tokenize from the first changed
+  character only, and the LSTM restarts from the longest cached token prefix that still holds.
+
+Feeding exactly one token per call makes the result independent of how the text arrived: typed
+key by key, pasted, or jumped to, the same text gets bit-identical suggestions (int8 dynamic
+quantization scales activations per call, so chunked feeding would not).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .candidates import Suggestion
+from .errors import InvalidArgumentError
+from .lm import State
+from .text import is_word, split_trailing_word, token_spans
+
+if TYPE_CHECKING:
+    from .predictor import Predictor
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def common_prefix_length(a: str, b: str) -> int:
+    """Length of the longest common prefix, by bisection over C-speed slice comparisons."""
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return n
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InvalidArgumentError(f"k must be a positive whole number, not {k!r}")
+    return int(k)
+
+
+class Session:
+    """Incremental suggestions for one text field. Not thread-safe: one session per field."""
+
+    # Past this many tokens to feed at once (a huge paste), restart from begin-of-text with
+    # just the last ones: an LSTM keyboard model gains nothing from more context.
+    max_feed_tokens = 256
+    # Positions whose (state, distribution) stay cached for backspace and edits.
+    cache_positions = 24
+
+    def __init__(self, predictor: "Predictor"):
+        self._predictor = predictor
+        self._committed = ""
+        self._word = ""
+        bos = predictor.vocab.specials.begin_of_text
+        self._tokens: list[int] = [bos]
+        self._ends: list[int] = [0]  # offset in the committed text where each token ends
+        start_state, start_log_probs = predictor.start
+        self._cache: OrderedDict[int, tuple[State, np.ndarray]] = OrderedDict()
+        self._cache[1] = (start_state, start_log_probs)
+        self._current = self._cache[1]
+        self._memo: tuple[str, int, list[Suggestion]] | None = None
+
+    # -- what the session holds --------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The text before the cursor, as the session sees it."""
+        return self._committed + self._word
+
+    @property
+    def current_word(self) -> str:
+        """The word being typed (what an accepted suggestion replaces); empty after a space."""
+        return self._word
+
+    # -- edits ----------------------------------------------------------------------------------
+    def type(self, chars: str) -> None:
+        """Characters typed (or inserted) at the cursor."""
+        if not chars:
+            return
+        chars = _SURROGATES.sub("\ufffd", str(chars))
+        if is_word(chars):
+            self._word += chars  # the common keystroke: no tokenization, no LSTM
+            return
+        text = self.text
+        self._set_text(text + chars, len(text))
+
+    def backspace(self, n: int = 1) -> None:
+        """Delete ``n`` characters before the cursor (fewer if the text is shorter)."""
+        if n <= 0:
+            return
+        if n <= len(self._word):
+            self._word = self._word[: len(self._word) - n]
+            return
+        text = self.text
+        keep = max(0, len(text) - n)
+        self._set_text(text[:keep], keep)
+
+    def update(self, text_before_cursor: str) -> None:
+        """The whole text before the cursor changed (paste, cursor jump, external edit)."""
+        text = _SURROGATES.sub("\ufffd", str(text_before_cursor))
+        self._set_text(text, common_prefix_length(self.text, text))
+
+    def accept(self, suggestion: Suggestion | str) -> str:
+        """Accept a suggestion; returns the text that replaces :attr:`current_word` (word + space).
+
+        The app deletes ``len(session.current_word)`` characters before the cursor (read it before
+        calling) and inserts the returned text; the session is already updated to match.
+        """
+        word = suggestion.word if isinstance(suggestion, Suggestion) else str(suggestion)
+        insert = _SURROGATES.sub("\ufffd", word) + " "
+        self._set_text(self._committed + insert, len(self._committed))
+        return insert
+
+    def reset(self) -> None:
+        """Forget everything (the field was cleared or the user switched fields)."""
+        self.update("")
+
+    # -- suggestions ----------------------------------------------------------------------------
+    def suggestions(self, k: int = 3) -> list[Suggestion]:
+        """The top-k words for the cursor: completions of the word being typed, or next words."""
+        k = _check_k(k)
+        memo = self._memo
+        if memo is not None and memo[0] == self._word and memo[1] == k:
+            return list(memo[2])
+        result = self._predictor.index.top(self._current[1], self._word, k)
+        self._memo = (self._word, k, result)
+        return list(result)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _set_text(self, text: str, common: int) -> None:
+        """Make the session hold ``text``, whose first ``common`` characters are unchanged."""
+        committed, word = split_trailing_word(text)
+        if committed == self._committed:
+            self._word = word
+            return
+        # Tokens ending strictly before the first change are untouched: the character after a
+        # token decides where it ends, and that character is still the same.
+        cut = min(common, len(committed))
+        keep = bisect.bisect_left(self._ends, cut, 1)
+        start = self._ends[keep - 1]
+        spans = token_spans(committed, start)
+        tokens = self._tokens[:keep] + self._predictor.vocab.encode([t for t, _ in spans])
+        ends = self._ends[:keep] + [end for _, end in spans]
+        same = keep
+        limit = min(len(tokens), len(self._tokens))
+        while same < limit and tokens[same] == self._tokens[same]:
+            same += 1
+        self._committed, self._word = committed, word
+        self._tokens, self._ends = tokens, ends
+        self._advance(same)
+        self._memo = None
+
+    def _advance(self, valid: int) -> None:
+        """Bring the LSTM state to the end of ``self._tokens``; cache entries past ``valid`` are stale."""
+        for position in [p for p in self._cache if p > valid]:
+            del self._cache[position]
+        target = len(self._tokens)
+        start = max((p for p in self._cache if p <= target), default=1)
+        if target - start > self.max_feed_tokens:
+            # A huge paste or jump: start fresh from begin-of-text with the last tokens only.
+            self._cache.clear()
+            start = max(1, target - self.max_feed_tokens)
+        state, log_probs = self._cache.get(start) or self._predictor.start
+        model = self._predictor.model
+        for position in range(start, target):
+            log_probs, state = model.feed([self._tokens[position]], state)
+            if target - position <= self.cache_positions:
+                self._cache[position + 1] = (state, log_probs)
+        self._current = (state, log_probs)
+        self._cache[target] = self._current
+        while len(self._cache) > self.cache_positions:
+            self._cache.pop(min(self._cache))  # the oldest text is the least likely to be edited

@@ -1,0 +1,149 @@
+"""The one set of text rules shared by training and the runtime.
+
+Training normalizes a corpus and splits it into tokens with these functions; the runtime splits
+what the user typed with the very same ones, so both see words the same way.
+
+A *word* is a maximal run of word characters: letters and digits (``str.isalnum``), combining
+marks (so Devanagari or decomposed Latin stay whole), zero-width joiners, the apostrophe and the
+hyphen -- the definition of ``../shared/PROTOCOL.md``. Every other visible character is a
+punctuation token of its own. A line break is the end-of-line token ``"\\n"``. Case is kept.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+END_OF_LINE = "\n"
+# WikiText's literal marker for an out-of-vocabulary word; only training text contains it.
+UNKNOWN_MARKER = "<unk>"
+
+
+def _mark_ranges() -> str:
+    # Combining marks (category M) live in a few BMP blocks; scanning just those keeps import
+    # cheap (~2 ms) while still covering Indic, Arabic, Hebrew, Thai and combining Latin marks.
+    spans = [(0x0300, 0x1DFF), (0x20D0, 0x20FF), (0x302A, 0x302F), (0xA66F, 0xABFF), (0xFE00, 0xFE2F)]
+    ranges: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        for cp in range(lo, hi + 1):
+            if unicodedata.category(chr(cp))[0] == "M":
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1] = (ranges[-1][0], cp)
+                else:
+                    ranges.append((cp, cp))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# Letters/digits are [^\W_]; apostrophe, typographic apostrophe, hyphen, ZWNJ, ZWJ; marks.
+_WORD_CLASS = r"[^\W_]|['\u2019\-\u200c\u200d" + _mark_ranges() + "]"
+_WORD = f"(?:{_WORD_CLASS})+"
+# Everything that separates tokens without being one: whitespace (but not the line break) and
+# the remaining control and format characters.
+_SEPARATOR_CLASS = r"[^\S\n]|[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff]"
+_TOKEN_RE = re.compile(f"{_WORD}|\n|(?!{_SEPARATOR_CLASS})(?!{_WORD_CLASS}).", re.DOTALL)
+_TOKEN_WITH_UNK_RE = re.compile(re.escape(UNKNOWN_MARKER) + "|" + _TOKEN_RE.pattern, re.DOTALL)
+_WORD_CHAR_RE = re.compile(_WORD_CLASS)
+_WORD_RUN_RE = re.compile(_WORD)
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_LINE_BREAKS_RE = re.compile("\r\n?|[\x85\u2028\u2029]")
+_SPACES_RE = re.compile(f"(?:{_SEPARATOR_CLASS})+")
+
+# WikiText's tokenization artifacts (PROTOCOL.md, "Test text").
+_WIKITEXT_HEADING_RE = re.compile(r"^\s*(=\s+)+.*?(\s+=)+\s*$")
+_WIKITEXT_TOP_HEADING_RE = re.compile(r"^\s*=\s+[^=].*?\s+=\s*$")
+_WIKITEXT_AT_MARKERS = ((" @-@ ", "-"), (" @,@ ", ","), (" @.@ ", "."))
+_SPACE_BEFORE_RE = re.compile(r" +(?=[,.;:!?')])")
+_SPACE_AFTER_RE = re.compile(r"(?<=\() +")
+
+
+def clean_token(token: str) -> str:
+    """Canonical spelling of one token: NFC, typographic apostrophe as ``'``, no lone surrogates."""
+    if token.isascii():
+        return token
+    token = _SURROGATE_RE.sub("\ufffd", token)
+    return unicodedata.normalize("NFC", token).replace("\u2019", "'")
+
+
+def tokenize(text: str, *, unknown_marker: bool = False) -> list[str]:
+    """Split ``text`` into word, punctuation and end-of-line tokens, each cleaned.
+
+    With ``unknown_marker`` the literal ``<unk>`` of WikiText stays one token (training text only;
+    the runtime never needs it). Appending text after a separator never changes the tokens before
+    it, which is what lets the runtime tokenize incrementally.
+    """
+    pattern = _TOKEN_WITH_UNK_RE if unknown_marker else _TOKEN_RE
+    return [clean_token(t) for t in pattern.findall(text)]
+
+
+def token_spans(text: str, start: int = 0) -> list[tuple[str, int]]:
+    """Tokens of ``text[start:]`` (``start`` at a token boundary), each with its end offset."""
+    return [(clean_token(m.group()), m.end()) for m in _TOKEN_RE.finditer(text, start)]
+
+
+def is_word(text: str) -> bool:
+    """True if ``text`` is nothing but word characters (so typing it never ends a word)."""
+    return _WORD_RUN_RE.fullmatch(text) is not None
+
+
+def is_word_char(char: str) -> bool:
+    """True if ``char`` continues a word (letter, digit, mark, joiner, apostrophe, hyphen)."""
+    return _WORD_CHAR_RE.fullmatch(char) is not None
+
+
+def is_suggestable(word: str) -> bool:
+    """Only tokens with a letter or digit are worth a slot in the suggestion bar."""
+    return any(ch.isalnum() for ch in word)
+
+
+def split_trailing_word(text: str) -> tuple[str, str]:
+    """Split text before the cursor into (committed text, word being typed).
+
+    Scans backwards from the cursor, so the cost is the length of the word, not of the text.
+    """
+    start = len(text)
+    while start > 0 and is_word_char(text[start - 1]):
+        start -= 1
+    return text[:start], text[start:]
+
+
+def normalize(text: str, *, wikitext: bool = False) -> str:
+    """Normalize raw text into keyboard-like text.
+
+    Always: lone surrogates become U+FFFD, Unicode NFC, every line-break convention becomes
+    ``\\n``, control/format characters and runs of spaces become one space, lines are stripped.
+    With ``wikitext`` also the WikiText rules of PROTOCOL.md: heading lines dropped, ``@-@``-style
+    markers joined, spaces removed before ``, . ; : ! ? ' )`` and after ``(``, empty lines dropped.
+    """
+    text = _SURROGATE_RE.sub("\ufffd", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _LINE_BREAKS_RE.sub("\n", text)
+    lines = []
+    for line in text.split("\n"):
+        if wikitext:
+            if _WIKITEXT_HEADING_RE.match(line):
+                continue
+            for marker, joined in _WIKITEXT_AT_MARKERS:
+                line = line.replace(marker, joined)
+        line = _SPACES_RE.sub(" ", line).strip()
+        if wikitext:
+            line = _SPACE_AFTER_RE.sub("", _SPACE_BEFORE_RE.sub("", line))
+            if not line:
+                continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def wikitext_documents(text: str) -> list[str]:
+    """Split raw WikiText into articles at top-level ``= Title =`` headings, each normalized."""
+    documents: list[list[str]] = [[]]
+    for line in _LINE_BREAKS_RE.sub("\n", text).split("\n"):
+        if _WIKITEXT_TOP_HEADING_RE.match(line) and documents[-1]:
+            documents.append([])
+        documents[-1].append(line)
+    normalized = (normalize("\n".join(doc), wikitext=True) for doc in documents)
+    return [doc for doc in normalized if doc]
+
+
+def protocol_tokens(text: str) -> list[str]:
+    """The whitespace tokens of PROTOCOL.md's typed stream (used by the benchmark)."""
+    return normalize(text, wikitext=True).split()

@@ -1,0 +1,98 @@
+"""The word vocabulary: a sentencepiece ``model_type=word`` model applied to pre-split tokens.
+
+Training builds the model (``train.vocab``); this module only loads and applies it, so the runtime
+needs sentencepiece but nothing else. Tokens come from :func:`kbpredict.text.tokenize`; each
+becomes the piece ``"\u2581" + token`` (sentencepiece's word-start marker) or the unknown id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Sequence
+
+import sentencepiece as spm
+
+from .errors import ModelCorruptError
+from .text import END_OF_LINE, UNKNOWN_MARKER, is_suggestable
+
+WORD_START = "\u2581"
+
+
+@dataclass(frozen=True)
+class SpecialIds:
+    """Ids of the control tokens."""
+
+    unknown: int
+    begin_of_text: int
+    end_of_line: int
+
+
+class Vocabulary:
+    """Maps tokens to ids and back, with the special ids the model was trained with."""
+
+    def __init__(self, processor: spm.SentencePieceProcessor):
+        self._sp = processor
+        self.specials = SpecialIds(
+            unknown=processor.unk_id(), begin_of_text=processor.bos_id(), end_of_line=processor.eos_id()
+        )
+        if min(self.specials.unknown, self.specials.begin_of_text, self.specials.end_of_line) < 0:
+            raise ModelCorruptError("the vocabulary lacks an unknown, begin-of-text or end-of-line id")
+        self.words: list[str] = [
+            piece[1:] if piece.startswith(WORD_START) else piece
+            for piece in processor.id_to_piece(list(range(processor.get_piece_size())))
+        ]
+        for special in (self.specials.unknown, self.specials.begin_of_text, self.specials.end_of_line):
+            self.words[special] = ""  # control symbols are never shown or matched
+
+    @classmethod
+    def from_file(cls, path: str) -> "Vocabulary":
+        """Load a sentencepiece model file."""
+        processor = spm.SentencePieceProcessor()
+        try:
+            processor.load(str(path))
+        except (OSError, RuntimeError) as exc:
+            raise ModelCorruptError(f"cannot read vocabulary {path}: {exc}") from None
+        return cls(processor)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Vocabulary":
+        """Load a serialized sentencepiece model (as stored in a training checkpoint)."""
+        processor = spm.SentencePieceProcessor()
+        processor.load_from_serialized_proto(data)
+        return cls(processor)
+
+    def serialized(self) -> bytes:
+        """The sentencepiece model as bytes (what ``vocab.model`` holds)."""
+        return self._sp.serialized_model_proto()
+
+    def serialized_digest(self) -> str:
+        """sha256 of :meth:`serialized`, to tell vocabularies apart."""
+        return hashlib.sha256(self.serialized()).hexdigest()
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def token_id(self, token: str) -> int:
+        """The id of one token from :func:`kbpredict.text.tokenize`."""
+        if token == END_OF_LINE:
+            return self.specials.end_of_line
+        if token == UNKNOWN_MARKER:
+            return self.specials.unknown
+        return self._sp.piece_to_id(WORD_START + token)
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        """Ids of many tokens at once (one call into sentencepiece)."""
+        if not tokens:
+            return []
+        ids = self._sp.piece_to_id([WORD_START + t for t in tokens])
+        for i, token in enumerate(tokens):
+            if token == END_OF_LINE:
+                ids[i] = self.specials.end_of_line
+            elif token == UNKNOWN_MARKER:
+                ids[i] = self.specials.unknown
+        return ids
+
+    def suggestable_ids(self) -> list[int]:
+        """Ids worth showing in a suggestion bar: real words with a letter or digit."""
+        return [i for i, word in enumerate(self.words) if word and is_suggestable(word)]

@@ -1,0 +1,30 @@
+"""The README's own commands, run as a user would: train, export, verify, predict."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.corpus import text
+
+
+@pytest.mark.slow
+def test_readme_round_trip(tmp_path):
+    (tmp_path / "train.txt").write_text(text(300, seed=11), encoding="utf-8")
+    (tmp_path / "valid.txt").write_text(text(40, seed=12), encoding="utf-8")
+
+    def run(*args):
+        result = subprocess.run(list(args), capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    run(sys.executable, "-m", "train", "--train", "train.txt", "--valid", "valid.txt", "--out", "run",
+        "--preset", "test", "--max-steps", "200", "--threads", "1")
+    exported = run(sys.executable, "-m", "export", "--checkpoint", "run/best.pt", "--out", "bundle")
+    assert "PASSED" in exported.stdout
+    run(sys.executable, "-m", "export.verify", "bundle")
+    kbpredict = [sys.executable, "-m", "kbpredict.cli"]
+    predicted = run(*kbpredict, "predict", "I would like to ", "--model", "bundle", "--json")
+    assert len(json.loads(predicted.stdout)["suggestions"]) == 3
+    assert "parameters" in run(*kbpredict, "info", "--model", "bundle").stdout

@@ -1,0 +1,91 @@
+"""Export: the ONNX graph, int8 quantization that really is int8, and parity at every hand-off."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+
+from export.exporter import export_bundle
+from export.parity import INT8_PPL_RATIO, INT8_TOP3_AGREEMENT, TORCH_FP32_MAX_DIFF
+from export.quantize import large_float_tensors, precision_report
+from kbpredict import Predictor
+from tests.conftest import train_model
+
+
+def test_export_meets_every_parity_bar(bundle_and_report):
+    _, report = bundle_and_report
+    assert report.passed, report.failures
+    assert report.torch_vs_fp32_max_abs_diff <= TORCH_FP32_MAX_DIFF
+    assert report.int8_top3_agreement >= INT8_TOP3_AGREEMENT
+    assert report.int8_ppl_ratio <= INT8_PPL_RATIO
+    assert report.incremental_vs_whole_fp32_max_abs_diff <= 1e-4
+
+
+def test_every_large_matrix_is_int8_and_the_tied_matrix_is_stored_once(bundle):
+    model = onnx.load(str(bundle / "model.onnx"))
+    assert large_float_tensors(model) == []
+    assert any(name.startswith("lstm0_W") for name in precision_report(model))
+    dtypes = {init.name: onnx.TensorProto.DataType.Name(init.data_type) for init in model.graph.initializer}
+    assert dtypes["output_weight_quantized"] == "INT8"
+    assert "output_weight" not in dtypes  # no fp32 copy left behind for the embedding lookup
+    matrices = [i for i in model.graph.initializer if sum(d > 1 for d in i.dims) >= 2]
+    assert matrices and all(i.data_type == onnx.TensorProto.INT8 for i in matrices)
+    ops = {node.op_type for node in model.graph.node}
+    assert "DynamicQuantizeLSTM" in ops and "LSTM" not in ops
+
+
+def test_sidecar_describes_the_bundle(bundle):
+    sidecar = json.loads((bundle / "model.json").read_text())
+    assert sidecar["format"] == "kbpredict-bundle" and sidecar["format_version"] == 1
+    assert set(sidecar["files"]) == {"model.onnx", "vocab.model"}
+    assert all(len(entry["sha256"]) == 64 for entry in sidecar["files"].values())
+    assert sidecar["special_ids"] == {"unknown": 0, "begin_of_text": 1, "end_of_line": 2}
+    assert sidecar["tensors"]["tokens"] == "tokens"
+    assert sidecar["metrics"]["parity"]["passed"] is True
+    assert sidecar["training"]["step"] > 0 and sidecar["shape"]["vocab_size"] > 3
+
+
+def test_feeding_one_token_at_a_time_equals_the_whole_sequence(predictor):
+    ids = predictor.vocab.encode("I would like to see the old house .".split())
+    model = predictor.model
+    state = model.initial_state()
+    for token in ids:
+        stepwise, state = model.feed([token], state)
+    whole, whole_state = model.feed(ids, model.initial_state())
+    # int8 activations are quantized per call, so chunked feeding is close, not bit-identical
+    assert np.abs(stepwise - whole).max() < 0.05
+    assert set(np.argsort(-stepwise)[:3]) == set(np.argsort(-whole)[:3])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cell", ["cifg", "lstm"])
+def test_two_layer_models_export_with_parity_in_both_precisions(corpus_dir, tmp_path, cell):
+    run = train_model(corpus_dir, tmp_path / "run", cell=cell, num_layers=2, max_steps=60)
+    for fp32 in (True, False):
+        info, report = export_bundle(str(run / "best.pt"), str(tmp_path / f"bundle-{fp32}"), fp32=fp32)
+        assert report.passed, report.failures
+        assert info.precision == ("fp32" if fp32 else "int8")
+        assert Predictor.load(tmp_path / f"bundle-{fp32}").suggest("I would like to ")
+
+
+def test_verify_command_re_proves_parity(bundle):
+    result = subprocess.run([sys.executable, "-m", "export.verify", str(bundle), "--positions", "300"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "every large matrix is int8" in result.stdout and "PASSED" in result.stdout
+
+
+def test_verify_fails_on_a_damaged_bundle(bundle_copy):
+    (bundle_copy / "vocab.model").write_bytes(b"garbage")
+    result = subprocess.run([sys.executable, "-m", "export.verify", str(bundle_copy)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "vocab.model" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_of_a_missing_checkpoint_is_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "export", "--checkpoint", str(tmp_path / "x.pt"),
+                             "--out", str(tmp_path / "b")], capture_output=True, text=True)
+    assert result.returncode == 2 and "no checkpoint" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,272 @@
+"""The runtime: suggestions, incremental sessions equal to stateless ones, bad input, bad bundles."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kbpredict import (
+    DefaultModelMissingError,
+    InvalidArgumentError,
+    ModelCorruptError,
+    ModelFormatError,
+    ModelNotFoundError,
+    Predictor,
+    Suggestion,
+)
+from tests.corpus import NOUNS, VERBS, sentences
+
+
+class CountingModel:
+    """Wraps the ONNX model to count LSTM calls."""
+
+    def __init__(self, model):
+        self._model, self.calls = model, 0
+
+    def feed(self, ids, state):
+        self.calls += 1
+        return self._model.feed(ids, state)
+
+
+@pytest.fixture
+def counted(predictor, monkeypatch):
+    counter = CountingModel(predictor.model)
+    monkeypatch.setattr(predictor, "model", counter)
+    return counter
+
+
+def words(suggestions):
+    return [s.word for s in suggestions]
+
+
+def test_runtime_imports_neither_torch_nor_onnx(bundle):
+    code = (
+        "import sys; import kbpredict, kbpredict.cli; from kbpredict import Predictor; "
+        f"Predictor.load({str(bundle)!r}).suggest('I would like to ', 3); "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'onnx')]; print(bad); sys.exit(bool(bad))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_suggestions_follow_what_the_model_learned(predictor):
+    assert set(words(predictor.suggest("I would like to ", 3))) <= set(VERBS)
+    assert sum(w in NOUNS for w in words(predictor.suggest("We went to London to see a ", 3))) >= 2
+    assert words(predictor.suggest("I would like to vi", 1)) == ["visit"]  # completion of a prefix
+
+
+def test_completion_follows_the_typed_case(predictor):
+    assert words(predictor.suggest("I would like to VI", 1)) == ["VISIT"]
+    assert words(predictor.suggest("I would like to Vi", 1)) == ["Visit"]
+    assert words(predictor.suggest("We went to lon", 1)) == ["London"]  # a proper noun keeps its capital
+
+
+def test_case_variants_share_one_slot(predictor):
+    found = words(predictor.suggest("", 10))
+    assert len({w.lower() for w in found}) == len(found)
+
+
+def test_scores_are_probabilities_in_descending_order(predictor):
+    found = predictor.suggest("The ", 5)
+    assert all(0 < s.score <= 1 for s in found)
+    assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
+
+
+def test_keystrokes_inside_a_word_never_run_the_lstm(predictor, counted):
+    session = predictor.session()
+    session.type("I would like to ")
+    calls = counted.calls
+    for ch in "visit":
+        session.type(ch)
+        assert session.suggestions(3)
+    assert counted.calls == calls
+    session.type(" ")
+    assert counted.calls == calls + 1  # the committed word: exactly one LSTM step
+
+
+def test_backspace_across_a_word_boundary_restores_without_recomputing(predictor, counted):
+    session = predictor.session()
+    session.type("I would like to see ")
+    expected = session.suggestions(3)
+    session.type("the ")
+    calls = counted.calls
+    session.backspace(4)  # back to "I would like to see "
+    assert counted.calls == calls
+    assert session.suggestions(3) == expected
+    session.backspace(2)  # into "se": completing "see"
+    assert counted.calls == calls and session.current_word == "se"
+
+
+def test_update_reuses_the_longest_common_prefix(predictor, counted):
+    session = predictor.session()
+    session.update("We went to Paris to buy a book yesterday. ")
+    calls = counted.calls
+    session.update("We went to Paris to buy a book yesterday. I would like to ")
+    assert counted.calls - calls == 4  # only the new tokens: I, would, like, to
+    calls = counted.calls
+    session.update("We went to Paris to read a book yesterday. ")  # an edit in the middle
+    assert counted.calls - calls == len("read a book yesterday .".split())
+
+
+def test_accept_returns_the_replacement_and_commits_the_word(predictor):
+    session = predictor.session()
+    session.type("I would like to vi")
+    top = session.suggestions(1)[0]
+    assert top.word == "visit" and session.current_word == "vi"
+    assert session.accept(top) == "visit "
+    assert session.text == "I would like to visit " and session.current_word == ""
+    assert words(session.suggestions(3)) == words(predictor.suggest("I would like to visit ", 3))
+
+
+EDIT = st.one_of(
+    st.tuples(st.just("type"), st.sampled_from(sentences(20, seed=5) + [" ", ", ", "x", "\n", "é", "👍"])),
+    st.tuples(st.just("chars"), st.text(alphabet="abcdefghij ,.'\n", min_size=1, max_size=12)),
+    st.tuples(st.just("backspace"), st.integers(1, 30)),
+    st.tuples(st.just("paste"), st.sampled_from(sentences(10, seed=6))),
+    st.tuples(st.just("jump"), st.integers(0, 200)),
+    st.tuples(st.just("accept"), st.integers(0, 2)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(EDIT, min_size=1, max_size=12))
+def test_sessions_equal_the_stateless_suggest_after_any_edits(predictor, edits):
+    session = predictor.session()
+    text = ""
+    for kind, arg in edits:
+        if kind == "type":
+            session.type(arg)
+            text += arg
+        elif kind == "chars":
+            for ch in arg:  # key by key
+                session.type(ch)
+            text += arg
+        elif kind == "backspace":
+            session.backspace(arg)
+            text = text[: max(0, len(text) - arg)]
+        elif kind == "paste":
+            text += " " + arg
+            session.update(text)
+        elif kind == "jump":
+            text = text[:arg]
+            session.update(text)
+        else:
+            options = session.suggestions(3)
+            if options:
+                pick = options[min(arg, len(options) - 1)]
+                replaced = len(session.current_word)
+                text = text[: len(text) - replaced] + session.accept(pick)
+        assert session.text == text
+        assert session.suggestions(3) == predictor.suggest(text, 3)
+
+
+def test_empty_and_odd_text_gets_sane_answers(predictor):
+    assert predictor.suggest("", 3)  # start of a text field: next-word suggestions
+    for text in ["\x00\x01\x07", "   ", "\n\n", "👍🏽🎉 ", "नमस्ते ", "你好世界", "ab\ud800cd ", "\u202e\u200b", "((((", "zzzzqqq"]:
+        result = predictor.suggest(text, 3)
+        assert isinstance(result, list) and all(isinstance(s, Suggestion) for s in result)
+
+
+def test_a_one_megabyte_paste_is_bounded(predictor, counted):
+    text = " ".join(sentences(30000, seed=9))[:1_000_000]
+    assert len(text) >= 1_000_000
+    session = predictor.session()
+    started = time.perf_counter()
+    session.update(text)
+    assert session.suggestions(3) is not None
+    assert counted.calls <= session.max_feed_tokens + 1  # a window, not 200k LSTM steps
+    assert time.perf_counter() - started < 30
+    session.type(" and")  # and typing continues normally afterwards
+    assert session.current_word == "and"
+
+
+def test_invalid_k_is_refused(predictor):
+    for k in (0, -1, 2.5, "3", True):
+        with pytest.raises(InvalidArgumentError):
+            predictor.suggest("the ", k)
+    assert len(predictor.suggest("the ", 10_000)) <= len(predictor.vocab)
+
+
+# -- bundles ------------------------------------------------------------------------------------
+
+def test_missing_bundle_directory(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="no model bundle"):
+        Predictor.load(tmp_path / "nope")
+
+
+def test_a_file_instead_of_a_directory(tmp_path):
+    (tmp_path / "model.onnx").write_bytes(b"x")
+    with pytest.raises(ModelNotFoundError, match="directory"):
+        Predictor.load(tmp_path / "model.onnx")
+
+
+def test_missing_model_file(bundle_copy):
+    (bundle_copy / "model.onnx").unlink()
+    with pytest.raises(ModelNotFoundError, match="model.onnx"):
+        Predictor.load(bundle_copy)
+
+
+def test_truncated_model_file(bundle_copy):
+    data = (bundle_copy / "model.onnx").read_bytes()
+    (bundle_copy / "model.onnx").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelCorruptError, match="truncated"):
+        Predictor.load(bundle_copy)
+
+
+def test_altered_file_fails_its_checksum(bundle_copy):
+    data = bytearray((bundle_copy / "vocab.model").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (bundle_copy / "vocab.model").write_bytes(bytes(data))
+    with pytest.raises(ModelCorruptError, match="sha256"):
+        Predictor.load(bundle_copy)
+
+
+def test_corrupt_sidecar(bundle_copy):
+    (bundle_copy / "model.json").write_text("{not json")
+    with pytest.raises(ModelCorruptError, match="not valid JSON"):
+        Predictor.load(bundle_copy)
+
+
+def test_newer_format_version_is_refused(bundle_copy):
+    sidecar = json.loads((bundle_copy / "model.json").read_text())
+    sidecar["format_version"] = 99
+    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelFormatError, match="version 99"):
+        Predictor.load(bundle_copy)
+
+
+def test_mismatched_vocabulary_is_detected_even_with_fresh_checksums(bundle_copy, corpus_dir, tmp_path):
+    from kbpredict.bundle import describe_files
+    from train.data import token_lines
+    from train.vocab import build_vocabulary
+
+    other = build_vocabulary(token_lines([str(corpus_dir / "train.txt")], "plain"), 30)
+    (bundle_copy / "vocab.model").write_bytes(other)
+    sidecar = json.loads((bundle_copy / "model.json").read_text())
+    sidecar["files"] = describe_files(bundle_copy, list(sidecar["files"]))
+    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelFormatError, match="different models"):
+        Predictor.load(bundle_copy)
+
+
+def test_garbage_onnx_with_matching_checksum(bundle_copy):
+    from kbpredict.bundle import describe_files
+
+    (bundle_copy / "model.onnx").write_bytes(b"\x00not an onnx model" * 10)
+    sidecar = json.loads((bundle_copy / "model.json").read_text())
+    sidecar["files"] = describe_files(bundle_copy, list(sidecar["files"]))
+    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelCorruptError, match="onnxruntime cannot load"):
+        Predictor.load(bundle_copy)
+
+
+def test_default_model_missing_is_explained(monkeypatch, tmp_path):
+    import kbpredict.predictor as predictor_module
+
+    monkeypatch.setattr(predictor_module, "default_model_path", lambda: tmp_path / "default")
+    with pytest.raises(DefaultModelMissingError, match="ships no default model"):
+        Predictor.load()

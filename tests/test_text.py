@@ -1,0 +1,86 @@
+"""The shared text rules: normalization, tokenization, and the incremental-tokenization property."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kbpredict.text import (
+    END_OF_LINE,
+    is_suggestable,
+    normalize,
+    split_trailing_word,
+    token_spans,
+    tokenize,
+    wikitext_documents,
+)
+
+
+def test_words_punctuation_and_case_are_kept():
+    assert tokenize("Hello, World! I'm in London.") == ["Hello", ",", "World", "!", "I'm", "in", "London", "."]
+
+
+def test_apostrophes_and_hyphens_stay_inside_words():
+    assert tokenize("it\u2019s a well-known rock'n'roll") == ["it's", "a", "well-known", "rock'n'roll"]
+
+
+def test_other_scripts_marks_and_emoji():
+    assert tokenize("नमस्ते दुनिया") == ["नमस्ते", "दुनिया"]  # vowel signs are marks, not separators
+    assert tokenize("cafe\u0301") == ["café"]  # NFC
+    assert tokenize("ok 👍🏽!") == ["ok", "👍", "🏽", "!"]
+    assert tokenize("Привет, мир") == ["Привет", ",", "мир"]
+
+
+def test_control_characters_separate_and_line_breaks_are_tokens():
+    assert tokenize("a\x00b\x07c\u200bd\te") == ["a", "b", "c", "d", "e"]
+    assert tokenize("one\ntwo") == ["one", END_OF_LINE, "two"]
+
+
+def test_unknown_marker_only_in_training_text():
+    assert tokenize("a <unk> b", unknown_marker=True) == ["a", "<unk>", "b"]
+    assert tokenize("a <unk> b") == ["a", "<", "unk", ">", "b"]
+
+
+def test_lone_surrogates_become_replacement_characters():
+    assert tokenize("ab\ud800cd") == ["ab", "\ufffd", "cd"]
+
+
+def test_split_trailing_word():
+    assert split_trailing_word("I would like to ta") == ("I would like to ", "ta")
+    assert split_trailing_word("Hello, ") == ("Hello, ", "")
+    assert split_trailing_word("(the") == ("(", "the")
+    assert split_trailing_word("") == ("", "")
+
+
+def test_wikitext_normalization_follows_the_protocol():
+    raw = " = Title = \n \n The game @-@ play was \" great \" , it 's ( not ) 3 @.@ 5 @,@ 000 . \n = = Part = = \n"
+    assert normalize(raw, wikitext=True) == "The game-play was \" great \", it's (not) 3.5,000."
+
+
+def test_wikitext_documents_split_at_top_level_headings():
+    raw = " = A = \n text one . \n = = Sub = = \n more . \n = B = \n text two . \n"
+    assert wikitext_documents(raw) == ["text one.\nmore.", "text two."]
+
+
+def test_plain_normalization_collapses_spaces_and_line_ends():
+    assert normalize("a  \t b\r\nc\u2028d \x00 e") == "a b\nc\nd e"
+
+
+def test_suggestable_needs_a_letter_or_digit():
+    assert is_suggestable("word") and is_suggestable("42") and not is_suggestable("-") and not is_suggestable(",")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60), st.text(max_size=30))
+def test_appending_after_a_separator_never_changes_earlier_tokens(head, tail):
+    committed, _ = split_trailing_word(head)
+    before = tokenize(committed)
+    after = tokenize(committed + tail)
+    assert after[: len(before)] == before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_token_spans_resume_at_any_token_end(text):
+    spans = token_spans(text)
+    assert [t for t, _ in spans] == tokenize(text)
+    for i, (_, end) in enumerate(spans):
+        assert [t for t, _ in token_spans(text, end)] == [t for t, _ in spans[i + 1 :]]

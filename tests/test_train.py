@@ -1,0 +1,117 @@
+"""Training: configuration, the model, checkpoints, resume, and a clean stop on Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from tests.conftest import TRAIN_STEPS, train_model
+from train.checkpoint import load_checkpoint, load_model
+from train.config import ModelConfig, config_from_args
+from train.model import CIFGLayer, LanguageModel
+
+
+def test_flags_override_the_preset_one_to_one():
+    config = config_from_args(["--train", "a.txt", "b.txt", "--preset", "tiny", "--hidden-size", "128", "--no-progress"])
+    assert config.train == ["a.txt", "b.txt"]
+    assert config.cell == "cifg" and config.embedding_size == 96  # from the preset
+    assert config.hidden_size == 128 and config.progress is False  # from the flags
+
+
+def test_unknown_preset_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        config_from_args(["--preset", "huge"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cell", ["lstm", "cifg"])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_model_shapes_and_state(cell, layers):
+    model = LanguageModel(ModelConfig(vocab_size=50, embedding_size=8, hidden_size=12, num_layers=layers, cell=cell))
+    logits, (h, c) = model(torch.randint(0, 50, (3, 7)), model.initial_state(3))
+    assert logits.shape == (3, 7, 50)
+    assert h.shape == c.shape == (layers, 3, 12)
+    # the output layer is the embedding matrix itself
+    assert model.embedding.weight.data_ptr() == dict(model.named_parameters())["embedding.weight"].data_ptr()
+
+
+def test_cifg_couples_the_forget_gate_to_the_input_gate():
+    torch.manual_seed(0)
+    layer = CIFGLayer(4, 3)
+    x, h, c = torch.randn(1, 2, 4), torch.randn(2, 3), torch.randn(2, 3)
+    out, (h1, c1) = layer(x, (h, c))
+    gates = x[0] @ layer.weight_ih.T + layer.bias_ih + h @ layer.weight_hh.T + layer.bias_hh
+    i, g, o = gates.chunk(3, dim=1)
+    i = torch.sigmoid(i)
+    expected_c = (1 - i) * c + i * torch.tanh(g)
+    assert torch.allclose(c1, expected_c, atol=1e-6)
+    assert torch.allclose(h1, torch.sigmoid(o) * torch.tanh(expected_c), atol=1e-6)
+
+
+def test_training_lowers_perplexity_and_keeps_the_best_checkpoint(trained_run):
+    summary = json.loads((trained_run / "summary.json").read_text())
+    log = [json.loads(line) for line in (trained_run / "log.jsonl").read_text().splitlines()]
+    assert summary["steps"] == TRAIN_STEPS
+    assert log[-1]["valid_ppl"] < log[0]["valid_ppl"]
+    assert summary["best_valid_ppl"] == pytest.approx(min(entry["valid_ppl"] for entry in log))
+    best = load_checkpoint(trained_run / "best.pt")
+    assert best["best_valid_ppl"] == pytest.approx(summary["best_valid_ppl"])
+
+
+def test_checkpoint_holds_config_and_tensors_only(trained_run):
+    payload = torch.load(trained_run / "last.pt", weights_only=True)  # no pickled classes
+    assert payload["model_config"]["cell"] in ("lstm", "cifg")
+    model, vocab = load_model(payload)
+    assert len(vocab) == payload["model_config"]["vocab_size"]
+    assert isinstance(model, LanguageModel)
+
+
+def test_resume_continues_where_the_run_stopped(corpus_dir, tmp_path):
+    out = tmp_path / "run"
+    train_model(corpus_dir, out, max_steps=30, checkpoint_every=10)
+    first = load_checkpoint(out / "last.pt")
+    train_model(corpus_dir, out, max_steps=60, resume=True)
+    second = load_checkpoint(out / "last.pt")
+    assert first["step"] == 30 and second["step"] == 60
+    assert second["history"][0] == first["history"][0]  # the earlier run's validation is kept
+    assert not torch.equal(first["model"]["embedding.weight"], second["model"]["embedding.weight"])
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(corpus_dir, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "train", "--train", str(corpus_dir / "train.txt"),
+                             "--out", str(tmp_path / "none"), "--resume", "--preset", "test"],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "no checkpoint" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_training_file_is_a_clear_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "train", "--train", str(tmp_path / "nope.txt"),
+                             "--out", str(tmp_path / "run"), "--preset", "test"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(corpus_dir, tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "train", "--train", str(corpus_dir / "train.txt"), "--out", str(out),
+         "--preset", "test", "--vocab-size", "200", "--max-steps", "1000000", "--checkpoint-every", "1000000",
+         "--threads", "1"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.time() + 120
+    while not (out / "data").exists() and time.time() < deadline:  # data encoded: the loop is starting
+        time.sleep(0.2)
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert "Traceback" not in err and "--resume" in err
+    assert load_checkpoint(out / "last.pt")["step"] > 0

@@ -1,0 +1,115 @@
+"""Training configuration: one dataclass, named presets, and command-line flags mapped one to one."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ModelConfig:
+    """Shape of the language model; stored in every checkpoint and in the exported bundle."""
+
+    vocab_size: int
+    embedding_size: int = 256
+    hidden_size: int = 512  # a projection back to embedding_size is added when they differ
+    num_layers: int = 1
+    cell: str = "lstm"  # "lstm", or "cifg": coupled input and forget gate (Gboard's cell)
+
+    def __post_init__(self) -> None:
+        if self.cell not in ("lstm", "cifg"):
+            raise ValueError(f"cell must be 'lstm' or 'cifg', not {self.cell!r}")
+        if not 1 <= self.num_layers <= 2:
+            raise ValueError("num_layers must be 1 or 2")
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run needs; each field is a ``--flag`` of ``python -m train``."""
+
+    train: list[str] = field(default_factory=list)  # text files to train on
+    valid: list[str] = field(default_factory=list)  # held-out text for perplexity
+    out: str = "runs/model"  # checkpoints, vocabulary and logs go here
+    text_format: str = "auto"  # plain | wikitext | tokens (already tokenized, e.g. PTB) | auto
+    vocab: str = ""  # an existing sentencepiece model to reuse instead of building one
+    vocab_size: int = 25_000  # words incl. 3 control ids; keyboards need 20k-32k
+    cell: str = "lstm"
+    embedding_size: int = 256
+    hidden_size: int = 512
+    num_layers: int = 1
+    dropout: float = 0.3  # WikiText-2 is small: an unregularized LSTM overfits in ~3 epochs
+    batch_size: int = 32
+    bptt: int = 35  # truncated back-propagation length, as in Zaremba et al.
+    lr: float = 2e-3  # Adam; LSTM LMs train well at 1e-3..3e-3
+    weight_decay: float = 0.0
+    warmup_steps: int = 200
+    min_lr_ratio: float = 0.05  # cosine decay ends at lr * min_lr_ratio
+    clip: float = 0.5  # gradient-norm clipping keeps LSTM training stable
+    epochs: int = 10
+    max_steps: int = 0  # stop after this many optimizer steps (0: run all epochs)
+    eval_every: int = 0  # validate every N steps (0: once per epoch)
+    eval_tokens: int = 0  # validate on at most this many tokens (0: all)
+    checkpoint_every: int = 200  # steps between saves of last.pt
+    seed: int = 1234
+    threads: int = 0  # torch intra-op threads (0: torch's default)
+    device: str = "auto"  # auto | cpu | cuda
+    resume: bool = False
+    progress: bool = True
+
+    def model_config(self, vocab_size: int) -> ModelConfig:
+        """The model shape this run trains."""
+        return ModelConfig(
+            vocab_size=vocab_size,
+            embedding_size=self.embedding_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            cell=self.cell,
+        )
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # Seconds on a laptop; for tests and smoke runs only.
+    "test": dict(vocab_size=2000, embedding_size=32, hidden_size=64, batch_size=8, bptt=16, dropout=0.0,
+                 lr=5e-3, warmup_steps=10, checkpoint_every=50, eval_tokens=20_000),
+    # Gboard-sized: about 1.4M parameters, an int8 bundle under 1.5 MB.
+    "tiny": dict(vocab_size=10_000, embedding_size=96, hidden_size=256, cell="cifg", dropout=0.2),
+    # The shipped default: an int8 bundle under 5 MB.
+    "default": dict(vocab_size=25_000, embedding_size=128, hidden_size=512, dropout=0.3),
+    # Penn Treebank with its own 10k vocabulary, for perplexity against the literature.
+    "ptb": dict(vocab_size=10_003, text_format="tokens", embedding_size=400, hidden_size=400, num_layers=2,
+                dropout=0.5, batch_size=20, epochs=20),
+}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """An argparse parser with one flag per :class:`TrainConfig` field, plus ``--preset``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m train",
+        description="Train a word-level LSTM language model for kbpredict.",
+        argument_default=argparse.SUPPRESS,  # only flags given on the command line override
+    )
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="start from a named configuration")
+    defaults = TrainConfig()
+    for f in dataclasses.fields(TrainConfig):
+        default = getattr(defaults, f.name)
+        if isinstance(default, bool):
+            parser.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, help=f"(default: {default})")
+        elif isinstance(default, list):
+            parser.add_argument(_flag(f.name), nargs="+", metavar="FILE", help="one or more text files")
+        else:
+            parser.add_argument(_flag(f.name), type=type(default), help=f"(default: {default})")
+    return parser
+
+
+def config_from_args(argv: list[str] | None = None) -> TrainConfig:
+    """Defaults, then the preset, then explicit flags."""
+    args = vars(build_parser().parse_args(argv))
+    values: dict[str, Any] = dict(PRESETS.get(args.pop("preset", None) or "", {}))
+    values.update(args)
+    return TrainConfig(**values)

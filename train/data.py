@@ -1,0 +1,105 @@
+"""Read training text, turn it into token lines and id streams, and cut it into BPTT batches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from kbpredict.text import normalize, tokenize, wikitext_documents
+from kbpredict.vocab import Vocabulary
+
+TEXT_FORMATS = ("plain", "wikitext", "tokens")
+
+
+class DataError(Exception):
+    """Training text is missing, unreadable or empty."""
+
+
+def read_text(path: str) -> str:
+    """Read a UTF-8 text file, replacing undecodable bytes rather than failing on them."""
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def detect_format(text: str) -> str:
+    """WikiText if its artifacts (`` @-@ `` markers or ``= Heading =`` lines) appear, else plain."""
+    head = text[:1_000_000]
+    if " @-@ " in head or " @,@ " in head or "\n = " in head:
+        return "wikitext"
+    return "plain"
+
+
+def documents(text: str, text_format: str) -> list[list[list[str]]]:
+    """Split text into documents, each a list of token lines (without line-end tokens)."""
+    if text_format == "auto":
+        text_format = detect_format(text)
+    if text_format == "tokens":
+        # Already tokenized (PTB, WikiText tokens for literature perplexity): split on spaces only.
+        return [[line.split() for line in text.splitlines()]]
+    if text_format == "wikitext":
+        docs = wikitext_documents(text)
+    elif text_format == "plain":
+        docs = [normalize(text)]
+    else:
+        raise DataError(f"unknown text format {text_format!r}; choose one of {', '.join(TEXT_FORMATS)} or auto")
+    return [[tokenize(line, unknown_marker=True) for line in doc.split("\n") if line] for doc in docs]
+
+
+def token_lines(paths: Iterable[str], text_format: str) -> Iterator[list[str]]:
+    """Every token line of every file, for building the vocabulary."""
+    for path in paths:
+        for doc in documents(read_text(path), text_format):
+            yield from doc
+
+
+def encode_documents(docs: list[list[list[str]]], vocab: Vocabulary) -> np.ndarray:
+    """One id stream: begin-of-text before each document, end-of-line after each line."""
+    bos, eol = vocab.specials.begin_of_text, vocab.specials.end_of_line
+    stream: list[int] = []
+    for doc in docs:
+        stream.append(bos)
+        for line in doc:
+            stream.extend(vocab.encode(line))
+            stream.append(eol)
+    return np.asarray(stream, dtype=np.int32)
+
+
+def encode_files(paths: list[str], text_format: str, vocab: Vocabulary, cache_dir: str | None = None) -> np.ndarray:
+    """Encode files into one id stream, cached under ``cache_dir`` by content and vocabulary."""
+    if not paths:
+        raise DataError("no text files given")
+    texts = [read_text(p) for p in paths]
+    digest = hashlib.sha256(vocab.serialized_digest().encode())
+    digest.update(text_format.encode())
+    for text in texts:
+        digest.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+    key = digest.hexdigest()[:16]
+    cache = Path(cache_dir, f"ids-{key}.npy") if cache_dir else None
+    if cache is not None and cache.exists():
+        return np.load(cache)
+    ids = np.concatenate([encode_documents(documents(t, text_format), vocab) for t in texts])
+    if len(ids) < 2:
+        raise DataError(f"{', '.join(paths)}: no words to train on")
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npy")
+        np.save(tmp, ids)
+        os.replace(tmp, cache)
+        cache.with_suffix(".json").write_text(json.dumps({"files": paths, "format": text_format, "tokens": len(ids)}))
+    return ids
+
+
+def batchify(ids: np.ndarray, batch_size: int) -> np.ndarray:
+    """Cut a stream into ``batch_size`` parallel rows, dropping the remainder, shape [B, N]."""
+    rows = len(ids) // batch_size
+    if rows < 2:
+        raise DataError(f"only {len(ids)} tokens: too little text for a batch size of {batch_size}")
+    return ids[: rows * batch_size].reshape(batch_size, rows)
