@@ -5,7 +5,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: test test-fast clean
+MODEL  ?=
+FP32_MODEL ?=
+BENCH_ARGS ?= $(if $(MODEL),--model $(MODEL)) $(if $(FP32_MODEL),--fp32-model $(FP32_MODEL))
+
+.PHONY: test test-fast bench bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +26,23 @@ test: $(VENV)/.installed-dev
 
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(BIN)/pip install -q -e '.[bench]'
+	touch $@
+
+# Presage from Debian (apt-get) and the benchmark's C++ driver against libpresage.
+presage:
+	bash bench/presage/setup.sh
+
+# The full report (PROTOCOL.md: 20,000 test tokens), committed under bench/results/.
+bench: $(VENV)/.installed-bench presage
+	$(BIN)/python -m bench all --words 20000 --results bench/results $(BENCH_ARGS)
+
+# The same on ~2,000 tokens, for everyday use (results in bench/results/quick/, not committed).
+bench-quick: $(VENV)/.installed-bench presage
+	$(BIN)/python -m bench all --words 2000 --ppl-tokens 20000 --cold-runs 3 --no-shipped-presage \
+		--results bench/results/quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -27,7 +27,9 @@ def session_options(threads: int = 1) -> ort.SessionOptions:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Measured on the default int8 bundle: BASIC runs a step ~25% faster than ALL (whose extra
+    # fusions of the quantized MatMul do not pay off at batch 1) and uses the same memory.
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return options

@@ -44,6 +44,7 @@ _TOKEN_RE = re.compile(f"{_WORD}|\n|(?!{_SEPARATOR_CLASS})(?!{_WORD_CLASS}).", r
 _TOKEN_WITH_UNK_RE = re.compile(re.escape(UNKNOWN_MARKER) + "|" + _TOKEN_RE.pattern, re.DOTALL)
 _WORD_CHAR_RE = re.compile(_WORD_CLASS)
 _WORD_RUN_RE = re.compile(_WORD)
+_ALNUM_RE = re.compile(r"[^\W_]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS_RE = re.compile("\r\n?|[\x85\u2028\u2029]")
 _SPACES_RE = re.compile(f"(?:{_SEPARATOR_CLASS})+")
@@ -92,7 +93,7 @@ def is_word_char(char: str) -> bool:
 
 def is_suggestable(word: str) -> bool:
     """Only tokens with a letter or digit are worth a slot in the suggestion bar."""
-    return any(ch.isalnum() for ch in word)
+    return _ALNUM_RE.search(word) is not None
 
 
 def split_trailing_word(text: str) -> tuple[str, str]:

@@ -1,0 +1,100 @@
+"""``python -m bench {all,accuracy,perplexity,latency}``: what users care about, measured the same way."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .run import DEFAULT_PPL_TEST, DEFAULT_TEST
+
+
+def _model(value: str | None) -> Path:
+    from kbpredict.predictor import default_model_path
+
+    return Path(value) if value else default_model_path()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    every = sub.add_parser("all", help="everything, side by side with Presage, into one report")
+    every.add_argument("--model", help="bundle directory (default: the shipped model)")
+    every.add_argument("--fp32-model", help="an fp32 bundle of the same model, for the speed table")
+    every.add_argument("--words", type=int, default=20_000, help="test tokens (PROTOCOL.md: 20,000)")
+    every.add_argument("--test", default=str(DEFAULT_TEST))
+    every.add_argument("--ppl-test", default=str(DEFAULT_PPL_TEST))
+    every.add_argument("--ppl-tokens", type=int, default=0, help="perplexity on the first N tokens (0: all)")
+    every.add_argument("--train-text", help="Presage's training text (default: the model's, from model.json)")
+    every.add_argument("--no-shipped-presage", action="store_true", help="skip Presage's own English database")
+    every.add_argument("--cold-runs", type=int, default=5)
+    every.add_argument("--results", default="bench/results")
+
+    accuracy = sub.add_parser("accuracy", help="KSR@3 and top-k accuracy through the incremental Session")
+    accuracy.add_argument("--model")
+    accuracy.add_argument("--test", default=str(DEFAULT_TEST))
+    accuracy.add_argument("--words", type=int, default=20_000)
+    accuracy.add_argument("--k", type=int, default=3)
+
+    ppl = sub.add_parser("perplexity", help="perplexity over a tokenized test set")
+    ppl.add_argument("--model")
+    ppl.add_argument("--test", default=str(DEFAULT_PPL_TEST))
+    ppl.add_argument("--text-format", choices=["auto", "plain", "wikitext", "tokens"])
+    ppl.add_argument("--max-tokens", type=int, default=0)
+
+    latency = sub.add_parser("latency", help="per-keystroke, per-word and paste latency, load time, memory, size")
+    latency.add_argument("--model")
+    latency.add_argument("--fp32-model")
+    latency.add_argument("--test", default=str(DEFAULT_TEST))
+    latency.add_argument("--words", type=int, default=5_000)
+    latency.add_argument("--cold-runs", type=int, default=5)
+
+    args = parser.parse_args(argv)
+    from kbpredict import KbpredictError, Predictor
+
+    try:
+        if args.command == "all":
+            from .run import run_all
+
+            report = run_all(_model(args.model), Path(args.results), args.words, test=Path(args.test),
+                             ppl_test=Path(args.ppl_test), ppl_tokens=args.ppl_tokens,
+                             fp32_bundle=Path(args.fp32_model) if args.fp32_model else None,
+                             train_text=args.train_text, shipped_presage=not args.no_shipped_presage,
+                             cold_runs=args.cold_runs)
+            print(report.read_text(encoding="utf-8"))
+            print(f"[bench] wrote {report.parent}/", file=sys.stderr)
+        elif args.command == "accuracy":
+            from .run import kbpredict_accuracy
+            from .protocol import load_test_tokens
+
+            result, _ = kbpredict_accuracy(_model(args.model), load_test_tokens(args.test, args.words), args.k)
+            print(json.dumps(result, indent=2))
+        elif args.command == "perplexity":
+            from .perplexity import perplexity
+            from .run import Progress
+
+            result = perplexity(Predictor.load(_model(args.model)), args.test, args.text_format, args.max_tokens,
+                                progress=Progress("perplexity"))
+            print(json.dumps(result, indent=2))
+        else:
+            from .protocol import load_test_tokens
+            from .speed import measure
+
+            tokens = load_test_tokens(args.test, args.words)
+            rows = [measure(_model(args.model), tokens, cold_runs=args.cold_runs)]
+            if args.fp32_model:
+                rows.append(measure(Path(args.fp32_model), tokens, cold_runs=args.cold_runs))
+            print(json.dumps(rows, indent=2))
+    except KbpredictError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

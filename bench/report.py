@@ -1,0 +1,157 @@
+"""One report from the JSON results: a markdown table with both engines side by side, and plots."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+import numpy as np
+
+GOALS = {"ksr": 0.55, "next_word_top3_ratio": 1.3, "in_word_p99_us": 500, "commit_p99_us": 2000,
+         "cold_start_ms": 100, "peak_rss_mb": 60, "bundle_mb": 5}
+
+
+def _pct(x) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _ratio(a, b) -> str:
+    return "–" if not a or not b else f"{a / b:.2f}×"
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def accuracy_table(rows: list[dict]) -> list[str]:
+    """kbpredict first, then the peers; the ratio column is kbpredict / the first peer."""
+    names = [r["engine"] for r in rows]
+    lines = ["| metric | " + " | ".join(names) + (" | kbpredict / " + names[1] if len(rows) > 1 else "") + " |",
+             "|---" * (len(rows) + 1 + (len(rows) > 1)) + "|"]
+    metrics = [("KSR@3 (case-sensitive, headline)", "ksr"), ("KSR@3 case-insensitive", "ksr_case_insensitive"),
+               ("next-word top-1", "next_word_top1"), ("next-word top-3", "next_word_top3"),
+               ("next-word top-3 case-insensitive", "next_word_top3_case_insensitive"),
+               ("completion top-1 after 1 char", "completion_after_1_top1"),
+               ("completion top-3 after 1 char", "completion_after_1_top3"),
+               ("completion top-1 after 2 chars", "completion_after_2_top1"),
+               ("completion top-3 after 2 chars", "completion_after_2_top3")]
+    for label, key in metrics:
+        cells = [_pct(r.get(key)) for r in rows]
+        ratio = [_ratio(rows[0].get(key), rows[1].get(key))] if len(rows) > 1 else []
+        lines.append(f"| {label} | " + " | ".join(cells + ratio) + " |")
+    q = [r.get("query_latency", {}) for r in rows]
+    lines.append("| query latency median / p99 (µs) | " + " | ".join(
+        f"{x.get('median_us', '–')} / {x.get('p99_us', '–')}" for x in q) + (" | " + _ratio(
+            q[1].get("median_us"), q[0].get("median_us")) + " faster" if len(rows) > 1 else "") + " |")
+    return lines
+
+
+def speed_table(speeds: list[dict]) -> list[str]:
+    lines = ["| figure | " + " | ".join(s["precision"] for s in speeds) + " |", "|---" * (len(speeds) + 1) + "|"]
+    rows = [("in-word keystroke median / p95 / p99 (µs)", "in_word_keystroke"),
+            ("word commit median / p95 / p99 (µs)", "word_commit"),
+            ("200-word paste median / p95 / p99 (µs)", "paste_200_words")]
+    for label, key in rows:
+        lines.append(f"| {label} | " + " | ".join(
+            f"{s[key]['median_us']:.0f} / {s[key]['p95_us']:.0f} / {s[key]['p99_us']:.0f}" for s in speeds) + " |")
+    lines.append("| cold start: import + load + first suggestion (ms) | " + " | ".join(
+        f"{s['cold_start_ms']:.0f} ({s['import_ms']:.0f} import)" for s in speeds) + " |")
+    lines.append("| peak RSS after 2,000 typed words (MB) | " + " | ".join(
+        f"{s['peak_rss_mb']:.1f} ({s['rss_after_import_mb']:.1f} after import)" for s in speeds) + " |")
+    lines.append("| bundle size (MB) | " + " | ".join(f"{s['bundle_bytes'] / 1e6:.2f}" for s in speeds) + " |")
+    return lines
+
+
+def goals_table(accuracy: list[dict], speed: dict) -> list[str]:
+    ours, peer = accuracy[0], accuracy[1] if len(accuracy) > 1 else None
+    ratio = ours["next_word_top3"] / peer["next_word_top3"] if peer and peer["next_word_top3"] else None
+    rows = [
+        ("KSR@3 ≥ 55%", _pct(ours["ksr"]), ours["ksr"] >= GOALS["ksr"]),
+        ("next-word top-3 ≥ 1.3× Presage", f"{ratio:.2f}×" if ratio else "–", bool(ratio and ratio >= 1.3)),
+        ("in-word keystroke p99 ≤ 0.5 ms", f"{speed['in_word_keystroke']['p99_us']:.0f} µs",
+         speed["in_word_keystroke"]["p99_us"] <= GOALS["in_word_p99_us"]),
+        ("word commit p99 ≤ 2 ms", f"{speed['word_commit']['p99_us']:.0f} µs",
+         speed["word_commit"]["p99_us"] <= GOALS["commit_p99_us"]),
+        ("cold load ≤ 100 ms", f"{speed['cold_start_ms']:.0f} ms", speed["cold_start_ms"] <= GOALS["cold_start_ms"]),
+        ("RSS ≤ 60 MB", f"{speed['peak_rss_mb']:.1f} MB", speed["peak_rss_mb"] <= GOALS["peak_rss_mb"]),
+        ("bundle ≤ 5 MB", f"{speed['bundle_bytes'] / 1e6:.2f} MB", speed["bundle_bytes"] / 1e6 <= GOALS["bundle_mb"]),
+    ]
+    return ["| goal | measured | |", "|---|---|---|"] + [f"| {g} | {m} | {_mark(ok)} |" for g, m, ok in rows]
+
+
+def write_report(results: dict, directory: Path) -> Path:
+    """``report.md`` and the PNG plots, from the dict :func:`bench.run.run_all` collected."""
+    directory.mkdir(parents=True, exist_ok=True)
+    accuracy, speeds = results["accuracy"], results["speed"]
+    model = results["model"]
+    lines = [f"# kbpredict benchmark", "",
+             f"- model: `{model['path']}` — {model['precision']}, {model['parameters']:,} parameters, "
+             f"{model['vocabulary']:,} words, {model['cell'].upper()} {model['hidden_size']}",
+             f"- test: {results['test']['file']}, first {results['test']['tokens']:,} tokens (PROTOCOL.md), k = 3",
+             f"- machine: {platform.machine()}, {results['machine']}; onnxruntime one intra-op thread",
+             f"- run: {results['started']} ({results['seconds']:.0f} s)", "",
+             "## Prediction quality (same test stream, same contexts)", ""]
+    lines += accuracy_table(accuracy)
+    lines += ["", "kbpredict is driven through one incremental `Session`, keystroke by keystroke, as a keyboard "
+              "would; its LSTM state carries the whole typed stream. Presage gets the last 2,000 characters "
+              "on every query (its 3-gram model reads the last two words). Presage's latency is "
+              "`Presage::predict()` alone; kbpredict's is `Session.type()` + `suggestions()` per key.", ""]
+    if results.get("perplexity"):
+        p = results["perplexity"]
+        lines += [f"Perplexity on `{Path(p['test_file']).name}`: **{p['perplexity']}** over {p['tokens']:,} tokens "
+                  f"({p['precision']}, its own {p['vocabulary']:,}-word vocabulary incl. end-of-line; unknown-word "
+                  f"rate {100 * p['unknown_rate']:.1f}%; text normalized like the training text).", ""]
+    lines += ["## Speed, memory and size (one CPU thread)", ""] + speed_table(speeds)
+    lines += ["", "## Goals", ""] + goals_table(accuracy, speeds[0])
+    lines += ["", "Plots: `latency.png` (latency distributions of both engines), `accuracy.png` (KSR and top-k)."]
+    report = directory / "report.md"
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plot(results, directory)
+    return report
+
+
+def plot(results: dict, directory: Path) -> None:
+    """latency.png and accuracy.png; skipped with a note if matplotlib is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        (directory / "plots-skipped.txt").write_text("install matplotlib (pip install -e '.[bench]') for plots\n")
+        return
+    samples = results.get("latency_samples", {})
+    if samples:
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        names = list(samples)
+        data = [np.maximum(np.asarray(samples[n]), 1.0) for n in names]
+        ax.boxplot(data, whis=(1, 99), showfliers=False)
+        ax.set_xticks(range(1, len(names) + 1), names, rotation=12, fontsize=8)
+        ax.set_yscale("log")
+        ax.set_ylabel("µs per query (log scale; whiskers p1–p99)")
+        ax.axhline(20_000, color="red", linestyle="--", linewidth=0.8)
+        ax.text(0.6, 21_000, "20 ms feedback budget", color="red", fontsize=8)
+        ax.set_title("Suggestion latency, one CPU thread")
+        fig.tight_layout()
+        fig.savefig(directory / "latency.png", dpi=110)
+        plt.close(fig)
+    accuracy = results["accuracy"]
+    keys = [("KSR@3", "ksr"), ("next top-1", "next_word_top1"), ("next top-3", "next_word_top3"),
+            ("compl. top-3 @1", "completion_after_1_top3"), ("compl. top-3 @2", "completion_after_2_top3")]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    width = 0.8 / len(accuracy)
+    for i, row in enumerate(accuracy):
+        ax.bar(np.arange(len(keys)) + i * width, [100 * row[k] for _, k in keys], width, label=row["engine"])
+    ax.set_xticks(np.arange(len(keys)) + width * (len(accuracy) - 1) / 2, [label for label, _ in keys])
+    ax.set_ylabel("%")
+    ax.legend()
+    ax.set_title(f"Keystroke savings and accuracy, WikiText-2 test, first {results['test']['tokens']:,} tokens")
+    fig.tight_layout()
+    fig.savefig(directory / "accuracy.png", dpi=110)
+    plt.close(fig)
+
+
+def save_json(data: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

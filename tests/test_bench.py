@@ -1,0 +1,125 @@
+"""The benchmark's own arithmetic and drivers, on tiny hand-made inputs."""
+
+import shutil
+
+import pytest
+
+from bench.protocol import is_word_char, simulate, split_token
+from tests.corpus import VERBS, text
+
+
+class TextEngine:
+    """Keeps the typed text like a keyboard field; subclasses decide what to suggest."""
+
+    name = "text"
+
+    def __init__(self, tokens):
+        self.tokens, self.text = tokens, ""
+
+    def type(self, chars):
+        self.text += chars
+
+    def backspace(self, n):
+        self.text = self.text[: len(self.text) - n]
+
+    def accept(self, word):
+        start = len(self.text)
+        while start and is_word_char(self.text[start - 1]):
+            start -= 1
+        self.text = self.text[:start] + word + " "
+
+    def target(self):
+        return split_token(self.tokens[self.text.count(" ")])[1]
+
+    def suggestions(self, k):
+        return []
+
+
+class Oracle(TextEngine):
+    name = "oracle"
+
+    def suggestions(self, k):
+        return [self.target()]
+
+
+class AfterTwoLetters(TextEngine):
+    """Knows the word once two of its letters are typed, and only in lower case."""
+
+    def suggestions(self, k):
+        partial = self.text.split(" ")[-1].lstrip("(\"")
+        return [self.target().lower()] if len(partial) >= 2 else []
+
+
+TOKENS = ["Hello", "(world),", "—", "it's", "a", "fine-tuned", "day."]
+KEYS_WITHOUT = sum(len(t) + 1 for t in TOKENS)
+
+
+def test_split_token_follows_the_protocol():
+    assert split_token("(world),") == ("(", "world", "),")
+    assert split_token("fine-tuned") == ("", "fine-tuned", "")
+    assert split_token("—") == ("—", "", "")
+    assert split_token("U.S.") == ("", "U", ".S.")
+
+
+def test_an_engine_that_never_suggests_saves_nothing():
+    result, _ = simulate(TextEngine(TOKENS), TOKENS)
+    assert result.keys_without == KEYS_WITHOUT == result.keys_with
+    assert result.ksr == 0 and result.next_word_top3 == 0 and result.completion_after_1_top3 == 0
+
+
+def test_the_oracle_scores_the_ceiling():
+    result, _ = simulate(Oracle(TOKENS), TOKENS)
+    # per token: lead + 1 tap + rest; the pure-punctuation token "—" is typed with its space
+    expected = 1 + (1 + 1 + 2) + 2 + 1 + 1 + 1 + (1 + 1)
+    assert result.keys_with == expected
+    assert result.ksr == pytest.approx(1 - expected / KEYS_WITHOUT)
+    assert result.next_word_top1 == result.next_word_top3 == 1.0
+
+
+def test_case_sensitive_and_insensitive_savings_differ_only_by_case():
+    result, _ = simulate(AfterTwoLetters(TOKENS), TOKENS)
+    # Words of 3+ letters are tapped after 2 letters (3 keys instead of len + 1): Hello 3, world 3,
+    # it's 2, fine-tuned 8, day 1 saved case-insensitively; "Hello" is offered as "hello", so the
+    # case-sensitive count loses its 3.
+    assert KEYS_WITHOUT == 40
+    assert result.keys_with == 40 - 14
+    assert result.ksr == pytest.approx(14 / 40)
+    assert result.ksr_case_insensitive == pytest.approx(17 / 40)
+    assert result.completion_after_2_top3 > 0 and result.completion_after_1_top3 == 0
+
+
+@pytest.mark.parametrize("engine_class", [TextEngine, Oracle, AfterTwoLetters])
+def test_the_engine_ends_with_the_typed_stream(engine_class):
+    engine = engine_class(TOKENS)
+    simulate(engine, TOKENS)
+    assert engine.text == " ".join(TOKENS) + " "
+
+
+def test_kbpredict_is_driven_through_its_session(predictor):
+    from bench.engines import KbpredictEngine
+
+    tokens = text(30, seed=21).split()
+    engine = KbpredictEngine(predictor)
+    result, counts = simulate(engine, tokens, time_queries=True)
+    assert engine.session.text == " ".join(tokens) + " "
+    assert 0.2 < result.ksr < 0.85  # the tiny model learned the corpus's patterns
+    assert len(counts.query_seconds) == result.queries > len(tokens)
+
+
+@pytest.mark.skipif(shutil.which("text2ngram") is None or shutil.which("g++") is None,
+                    reason="Presage is not installed (bench/presage/setup.sh installs it)")
+def test_presage_driver_round_trip(tmp_path, corpus_dir):
+    from bench.presage_engine import PresageEngine, build_database, driver_path
+
+    corpus = tmp_path / "train.txt"
+    corpus.write_text(text(300, seed=3).replace("book", "<unk>"), encoding="utf-8")
+    database = build_database(corpus, tmp_path / "lm.db")
+    with PresageEngine(database, driver=driver_path(tmp_path / "build")) as engine:
+        engine.type("I would like to ")
+        assert set(engine.suggestions(3)) <= set(VERBS)
+        engine.type("Vi")
+        assert engine.suggestions(3)[0] == "Visit"  # the typed letters stay as typed
+        engine.accept("Visit")
+        engine.type("the small ")
+        assert "unk" not in engine.suggestions(3)  # Presage's "unk" is never shown
+        assert len(engine.micros) == 3
