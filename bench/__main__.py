@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -51,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     latency.add_argument("--words", type=int, default=5_000)
     latency.add_argument("--cold-runs", type=int, default=5)
 
+    throughput = sub.add_parser("train-throughput", help="training tokens/s: 1 process vs DDP processes")
+    throughput.add_argument("--data", required=True, help="a directory from python -m train.prepare")
+    throughput.add_argument("--steps", type=int, default=40)
+    throughput.add_argument("--preset", default="default")
+    throughput.add_argument("--out", help="write the JSON here too")
+
     args = parser.parse_args(argv)
     from kbpredict import KbpredictError, Predictor
 
@@ -78,6 +85,13 @@ def main(argv: list[str] | None = None) -> int:
             result = perplexity(Predictor.load(_model(args.model)), args.test, args.text_format, args.max_tokens,
                                 progress=Progress("perplexity"))
             print(json.dumps(result, indent=2))
+        elif args.command == "train-throughput":
+            from .training import measure as throughput
+
+            rows = throughput(args.data, args.steps, args.preset)
+            print(json.dumps(rows, indent=2))
+            if args.out:
+                Path(args.out).write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "rows": rows}, indent=2))
         else:
             from .protocol import load_test_tokens
             from .speed import measure

@@ -134,11 +134,18 @@ def normalize(text: str, *, wikitext: bool = False) -> str:
     return "\n".join(lines)
 
 
+def wikitext_heading_level(line: str) -> int:
+    """0 for an ordinary line, 1 for a top-level ``= Title =`` (a new article), 2 for a section."""
+    if not _WIKITEXT_HEADING_RE.match(line):
+        return 0
+    return 1 if _WIKITEXT_TOP_HEADING_RE.match(line) else 2
+
+
 def wikitext_documents(text: str) -> list[str]:
     """Split raw WikiText into articles at top-level ``= Title =`` headings, each normalized."""
     documents: list[list[str]] = [[]]
     for line in _LINE_BREAKS_RE.sub("\n", text).split("\n"):
-        if _WIKITEXT_TOP_HEADING_RE.match(line) and documents[-1]:
+        if wikitext_heading_level(line) == 1 and documents[-1]:
             documents.append([])
         documents[-1].append(line)
     normalized = (normalize("\n".join(doc), wikitext=True) for doc in documents)

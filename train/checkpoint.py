@@ -21,8 +21,13 @@ VERSION = 1
 def save_checkpoint(path: Path, *, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     model_config: ModelConfig, train_config: TrainConfig, vocab: Vocabulary, step: int,
                     epoch: int, batch_index: int, best_valid_ppl: float, history: list[dict[str, Any]],
-                    elapsed_s: float, summary: dict[str, Any]) -> None:
-    """Write atomically, so a crash or Ctrl-C mid-save never leaves a broken checkpoint."""
+                    elapsed_s: float, summary: dict[str, Any],
+                    hidden: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
+    """Write atomically, so a crash or Ctrl-C mid-save never leaves a broken checkpoint.
+
+    ``hidden`` is the carried LSTM state of every batch row ([layers, batch, hidden] each), so a
+    resumed run continues exactly where it stopped.
+    """
     payload = {
         "format": FORMAT,
         "version": VERSION,
@@ -39,6 +44,7 @@ def save_checkpoint(path: Path, *, model: torch.nn.Module, optimizer: torch.opti
         "elapsed_s": elapsed_s,
         "summary": summary,
         "rng": torch.get_rng_state(),
+        "hidden": list(hidden) if hidden is not None else None,
     }
     tmp = path.with_suffix(".tmp")
     torch.save(payload, tmp)

@@ -31,6 +31,7 @@ class TrainConfig:
 
     train: list[str] = field(default_factory=list)  # text files to train on
     valid: list[str] = field(default_factory=list)  # held-out text for perplexity
+    data: str = ""  # a directory prepared by python -m train.prepare (instead of --train/--valid)
     out: str = "runs/model"  # checkpoints, vocabulary and logs go here
     text_format: str = "auto"  # plain | wikitext | tokens (already tokenized, e.g. PTB) | auto
     vocab: str = ""  # an existing sentencepiece model to reuse instead of building one
@@ -40,7 +41,8 @@ class TrainConfig:
     hidden_size: int = 512
     num_layers: int = 1
     dropout: float = 0.3  # WikiText-2 is small: an unregularized LSTM overfits in ~3 epochs
-    batch_size: int = 32
+    batch_size: int = 32  # the global batch: divided among torchrun processes and --grad-accum steps
+    grad_accum: int = 1  # micro-batches per optimizer step (same global batch, less memory)
     bptt: int = 35  # truncated back-propagation length, as in Zaremba et al.
     lr: float = 2e-3  # Adam; LSTM LMs train well at 1e-3..3e-3
     weight_decay: float = 0.0
@@ -52,9 +54,11 @@ class TrainConfig:
     eval_every: int = 0  # validate every N steps (0: once per epoch)
     eval_tokens: int = 0  # validate on at most this many tokens (0: all)
     checkpoint_every: int = 200  # steps between saves of last.pt
+    log_every: int = 50  # steps between lines of train_log.jsonl (the global mean loss)
     seed: int = 1234
     threads: int = 0  # torch intra-op threads (0: torch's default)
     device: str = "auto"  # auto | cpu | cuda
+    bf16: bool = True  # bf16 autocast on GPU (ignored on CPU)
     resume: bool = False
     progress: bool = True
 
