@@ -9,7 +9,7 @@ MODEL  ?=
 FP32_MODEL ?=
 BENCH_ARGS ?= $(if $(MODEL),--model $(MODEL)) $(if $(FP32_MODEL),--fp32-model $(FP32_MODEL))
 
-.PHONY: test test-fast bench bench-quick presage clean
+.PHONY: test test-fast demo bench bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[train,dev,demo]'
 	touch $@
+
+# The runtime alone (no torch) plus prompt_toolkit, for the demo.
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[demo]'
+	touch $@
+
+# A newcomer's first command: live autocomplete with the shipped model.
+demo: $(VENV)/.installed-runtime
+	$(BIN)/kbpredict demo $(if $(MODEL),--model $(MODEL))
 
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

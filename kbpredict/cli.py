@@ -124,6 +124,22 @@ def info(model: str | None, as_json: bool) -> None:
                    f"({', '.join(os.path.basename(p) for p in trained.get('train_files') or [])})")
 
 
+@cli.command()
+@click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
+def demo(model: str | None) -> None:
+    """Live autocomplete: type, and see the top 3 suggestions as you go (Ctrl-D quits)."""
+    try:
+        from .demo import run_demo
+    except ImportError:
+        raise click.ClickException("the demo needs prompt_toolkit: pip install 'kbpredict[demo]'") from None
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.ClickException("the demo needs an interactive terminal; try: kbpredict predict \"TEXT\"")
+    predictor = _load(model)
+    text = run_demo(predictor)
+    if text:
+        click.echo(f"typed {len(text.split())} words")
+
+
 def main() -> None:
     """Console entry point: run the CLI, turning any unexpected error into one line."""
     try:

@@ -1,0 +1,71 @@
+"""The interactive demo, driven through prompt_toolkit's pipe input."""
+
+import pytest
+
+pytest.importorskip("prompt_toolkit", reason="the demo extra (prompt_toolkit) is not installed")
+
+from prompt_toolkit.application import create_app_session  # noqa: E402
+from prompt_toolkit.input import create_pipe_input  # noqa: E402
+from prompt_toolkit.output import DummyOutput  # noqa: E402
+
+from kbpredict.demo import build_app  # noqa: E402
+
+BACKSPACE, TAB, CTRL_D, LEFT, ALT = "\x7f", "\t", "\x04", "\x1b[D", "\x1b"
+
+
+def drive(predictor, keys):
+    """Type ``keys`` into the demo, then Ctrl-D; returns the state it ended in."""
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        app, state = build_app(predictor, input=pipe, output=DummyOutput())
+        pipe.send_text(keys + CTRL_D)
+        app.run()
+    return state
+
+
+def test_typing_shows_completions_and_tab_accepts(predictor):
+    state = drive(predictor, "I would like to vi" + TAB)
+    assert state.buffer.text == "I would like to visit "
+    assert [s.word for s in state.suggestions] == [s.word for s in predictor.suggest("I would like to visit ", 3)]
+    assert state.latency_us > 0
+
+
+def test_digits_accept_the_numbered_suggestion(predictor):
+    expected = predictor.suggest("I would like to ", 3)[1].word
+    state = drive(predictor, "I would like to 2")
+    assert state.buffer.text == f"I would like to {expected} "
+
+
+def test_alt_digit_types_a_digit(predictor):
+    state = drive(predictor, "There were " + ALT + "1" + ALT + "2")
+    assert state.buffer.text == "There were 12"
+
+
+def test_backspace_and_cursor_moves_keep_the_bar_right(predictor):
+    state = drive(predictor, "We went to Paris " + BACKSPACE * 3)
+    assert state.buffer.text == "We went to Par"
+    assert [s.word for s in state.suggestions] == [s.word for s in predictor.suggest("We went to Par", 3)]
+    state = drive(predictor, "I would like to see" + LEFT * 3)
+    assert state.session.text == "I would like to "
+    assert [s.word for s in state.suggestions] == [s.word for s in predictor.suggest("I would like to ", 3)]
+
+
+def test_punctuation_after_an_accepted_word_takes_its_space(predictor):
+    state = drive(predictor, "I would like to vi" + TAB + ".")
+    assert state.buffer.text == "I would like to visit. "
+
+
+def test_the_status_line_and_bar_render(predictor):
+    state = drive(predictor, "I would like to ")
+    bar = "".join(text for _, text in state.bar())
+    status = "".join(text for _, text in state.status())
+    assert " 1 " in bar and state.suggestions[0].word in bar
+    assert "µs" in status and "Ctrl-D" in status
+
+
+def test_demo_command_refuses_a_non_terminal(bundle):
+    from click.testing import CliRunner
+
+    from kbpredict.cli import cli
+
+    result = CliRunner().invoke(cli, ["demo", "--model", str(bundle)])
+    assert result.exit_code == 1 and "interactive terminal" in result.output
