@@ -20,26 +20,35 @@ from train.config import ModelConfig
 from .onnx_graph import build_graph
 from .parity import ParityReport, check_parity, default_validation_file, validation_ids
 from .quantize import large_float_tensors, precision_report, quantize_int8
+from .wordlist import build_wordlist, training_sources, write_wordlist
 
 MODEL_FILE = "model.onnx"
 VOCAB_FILE = "vocab.model"
+WORDLIST_FILE = "words.tsv.gz"
 
 
 def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
-          metrics: dict) -> BundleInfo:
+          metrics: dict, wordlist: bool = False) -> BundleInfo:
+    names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else [])
     return BundleInfo(
         shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
                          hidden_size=config.hidden_size, num_layers=config.num_layers, cell=config.cell,
                          parameters=parameters),
         special_ids=dataclasses.asdict(vocab.specials),
-        files=describe_files(directory, [MODEL_FILE, VOCAB_FILE]) if directory else {},
-        model_file=MODEL_FILE, vocab_file=VOCAB_FILE, precision=precision, training=training, metrics=metrics,
+        files=describe_files(directory, names) if directory else {},
+        model_file=MODEL_FILE, vocab_file=VOCAB_FILE, wordlist_file=WORDLIST_FILE if wordlist else None,
+        precision=precision, training=training, metrics=metrics,
     )
 
 
 def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
-                  positions: int = 2000) -> tuple[BundleInfo, ParityReport | None]:
-    """Write ``model.onnx``, ``vocab.model`` and ``model.json`` into ``out``."""
+                  positions: int = 2000, words_from: list[str] | None = None, words_min_count: int = 2,
+                  wordlist: bool = True) -> tuple[BundleInfo, ParityReport | None]:
+    """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz`` and ``model.json`` into ``out``.
+
+    The word list comes from ``words_from`` or else the training text recorded in the
+    checkpoint, when it is still on this machine; ``wordlist=False`` leaves it out.
+    """
     payload = load_checkpoint(checkpoint_path)
     model, vocab = load_model(payload)
     config = ModelConfig(**payload["model_config"])
@@ -57,12 +66,22 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             if leftovers:
                 raise RuntimeError(f"quantization left float matrices: {leftovers}")
         (Path(tmp) / VOCAB_FILE).write_bytes(vocab.serialized())
+        extra: list = []
+        if wordlist:
+            if words_from:
+                sources, text_format = [Path(p) for p in words_from], payload["train_config"].get("text_format", "auto")
+            else:
+                sources, text_format = training_sources({**payload.get("summary", {}),
+                                                         "text_format": payload["train_config"].get("text_format")})
+            if sources:
+                extra = build_wordlist(sources, text_format, vocab, words_min_count)
+                write_wordlist(Path(tmp) / WORDLIST_FILE, extra)
 
         training = {**payload.get("summary", {}), "checkpoint": str(Path(checkpoint_path).resolve()),
                     "step": payload["step"], "epoch": payload["epoch"], "best_valid_ppl": payload["best_valid_ppl"],
                     "elapsed_s": round(payload["elapsed_s"], 1), "train_config": payload["train_config"],
                     "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        metrics: dict = {"valid_ppl_torch": payload["best_valid_ppl"],
+        metrics: dict = {"valid_ppl_torch": payload["best_valid_ppl"], "wordlist_words": len(extra),
                          "large_matrices": precision_report(onnx.load(str(final)))}
         valid = valid or default_validation_file(payload.get("summary", {}))
         report = None
@@ -73,10 +92,16 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             ids = validation_ids(valid, vocab, positions, payload["train_config"].get("text_format", "auto"))
             report = check_parity(model, fp32_lm, int8_lm, ids)
             metrics["parity"] = {"valid_file": str(Path(valid).resolve()), **report.to_dict()}
-        for name, source in ((MODEL_FILE, final), (VOCAB_FILE, Path(tmp) / VOCAB_FILE)):
+        outputs = [(MODEL_FILE, final), (VOCAB_FILE, Path(tmp) / VOCAB_FILE)]
+        if extra:
+            outputs.append((WORDLIST_FILE, Path(tmp) / WORDLIST_FILE))
+        elif (out_dir / WORDLIST_FILE).exists():
+            (out_dir / WORDLIST_FILE).unlink()  # a stale list from an earlier export would not match
+        for name, source in outputs:
             shutil.copyfile(source, out_dir / f".{name}.tmp")
             os.replace(out_dir / f".{name}.tmp", out_dir / name)
-    info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics)
+    info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
+                 wordlist=bool(extra))
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)

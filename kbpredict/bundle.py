@@ -53,6 +53,7 @@ class BundleInfo:
     files: dict[str, dict[str, Any]]  # name -> {"sha256": ..., "bytes": ...}
     model_file: str = "model.onnx"
     vocab_file: str = "vocab.model"
+    wordlist_file: str | None = None  # words outside the vocabulary, for completion (optional)
     precision: str = "int8"
     tensors: TensorNames = field(default_factory=TensorNames)
     training: dict[str, Any] = field(default_factory=dict)
@@ -82,6 +83,7 @@ class BundleInfo:
                 files={str(k): dict(v) for k, v in data["files"].items()},
                 model_file=str(data["model_file"]),
                 vocab_file=str(data["vocab_file"]),
+                wordlist_file=str(data["wordlist_file"]) if data.get("wordlist_file") else None,
                 precision=str(data["precision"]),
                 tensors=TensorNames(**data["tensors"]),
                 training=dict(data.get("training") or {}),
@@ -122,7 +124,9 @@ def read_bundle(directory: str | Path, *, verify: bool = True) -> tuple[Path, Bu
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelCorruptError(f"{sidecar} is not valid JSON ({exc}); re-export or re-install the model") from None
     info = BundleInfo.from_dict(data)
-    for name in (info.model_file, info.vocab_file):
+    for name in (info.model_file, info.vocab_file, info.wordlist_file):
+        if name is None:
+            continue
         if name not in info.files:
             raise ModelFormatError(f"{SIDECAR} gives no checksum for {name}")
     for name, expected in info.files.items():

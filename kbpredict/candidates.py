@@ -8,6 +8,8 @@ log-probabilities gives the top k. No LSTM step is involved.
 from __future__ import annotations
 
 import bisect
+import gzip
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,13 +38,24 @@ def adapt_case(word: str, typed: str) -> str:
 
 
 class CandidateIndex:
-    """Suggestable vocabulary words sorted case-insensitively, for prefix lookups."""
+    """Suggestable words sorted case-insensitively, for prefix lookups.
 
-    def __init__(self, words: list[str], suggestable_ids: list[int]):
-        order = sorted(suggestable_ids, key=lambda i: (words[i].lower(), words[i]))
-        self._words = words
-        self._keys = [words[i].lower() for i in order]
-        self._ids = np.asarray(order, dtype=np.int64)
+    Two kinds of entries share one sorted order: the language model's own words, scored by their
+    log-probability, and (optionally) extra words outside its vocabulary -- a frequency list from
+    the training text -- scored as p(unknown | context) times their share of the extra words'
+    counts. So a word the model cannot name can still be completed when its prefix is typed.
+    """
+
+    def __init__(self, words: list[str], suggestable_ids: list[int],
+                 extra_words: list[tuple[str, int]] = (), unknown_id: int = 0):
+        entries = [(words[i].lower(), words[i], i, 0.0) for i in suggestable_ids]
+        total = sum(count for _, count in extra_words)
+        entries += [(w.lower(), w, unknown_id, math.log(count / total)) for w, count in extra_words if count > 0]
+        entries.sort(key=lambda e: (e[0], e[1]))
+        self._keys = [e[0] for e in entries]
+        self._surfaces = [e[1] for e in entries]
+        self._ids = np.asarray([e[2] for e in entries], dtype=np.int64)
+        self._offsets = np.asarray([e[3] for e in entries], dtype=np.float32) if extra_words else None
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -67,6 +80,8 @@ class CandidateIndex:
             return []
         ids = self._ids[lo:hi]
         scores = log_probs[ids]
+        if self._offsets is not None:
+            scores = scores + self._offsets[lo:hi]
         want = min(len(ids), 4 * k + 4)  # headroom for merged case variants
         if want < len(ids):
             best = np.argpartition(-scores, want - 1)[:want]
@@ -75,8 +90,19 @@ class CandidateIndex:
             best = np.argsort(-scores, kind="stable")
         merged: dict[str, list] = {}
         for j in best.tolist():
-            spelled = adapt_case(self._words[int(ids[j])], prefix)
+            spelled = adapt_case(self._surfaces[lo + j], prefix)
             entry = merged.setdefault(spelled.lower(), [spelled, 0.0])
             entry[1] += float(np.exp(scores[j]))
         ranked = sorted(merged.values(), key=lambda item: -item[1])[:k]
         return [Suggestion(word, score) for word, score in ranked]
+
+
+def read_wordlist(path) -> list[tuple[str, int]]:
+    """A ``words.tsv.gz`` of a bundle: one ``word<TAB>count`` per line."""
+    entries = []
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            word, _, count = line.rstrip("\n").partition("\t")
+            if word and count.isdigit():
+                entries.append((word, int(count)))
+    return entries

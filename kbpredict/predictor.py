@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from .bundle import BundleInfo, read_bundle
-from .candidates import CandidateIndex, Suggestion
-from .errors import DefaultModelMissingError, ModelFormatError
+from .candidates import CandidateIndex, Suggestion, read_wordlist
+from .errors import DefaultModelMissingError, ModelCorruptError, ModelFormatError
 from .lm import OnnxLanguageModel, State
 from .session import Session
 from .vocab import Vocabulary
@@ -57,7 +57,13 @@ class Predictor:
             raise ModelFormatError(f"{directory}: special ids in model.json disagree with the vocabulary")
         model = OnnxLanguageModel(directory / info.model_file, info, threads=max(1, int(threads)))
         start = model.feed([vocab.specials.begin_of_text], model.initial_state())
-        index = CandidateIndex(vocab.words, vocab.suggestable_ids())
+        extra = []
+        if info.wordlist_file:
+            try:
+                extra = read_wordlist(directory / info.wordlist_file)
+            except (OSError, EOFError, UnicodeDecodeError) as exc:
+                raise ModelCorruptError(f"{directory / info.wordlist_file} is unreadable: {exc}") from None
+        index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown)
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]))
 

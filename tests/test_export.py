@@ -89,3 +89,46 @@ def test_export_of_a_missing_checkpoint_is_a_clear_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "export", "--checkpoint", str(tmp_path / "x.pt"),
                              "--out", str(tmp_path / "b")], capture_output=True, text=True)
     assert result.returncode == 2 and "no checkpoint" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.fixture(scope="module")
+def small_vocab_bundle(corpus_dir, tmp_path_factory):
+    """A model whose vocabulary leaves out some corpus words, exported with the word list."""
+    root = tmp_path_factory.mktemp("small-vocab")
+    run = train_model(corpus_dir, root / "run", vocab_size=30, max_steps=40)
+    info, _ = export_bundle(str(run / "best.pt"), str(root / "bundle"), positions=100)
+    return root / "bundle", info
+
+
+def test_words_outside_the_vocabulary_are_still_completed(small_vocab_bundle):
+    from kbpredict.candidates import read_wordlist
+
+    bundle, info = small_vocab_bundle
+    assert info.wordlist_file == "words.tsv.gz" and "words.tsv.gz" in info.files
+    predictor = Predictor.load(bundle)
+    extra = dict(read_wordlist(bundle / "words.tsv.gz"))
+    assert extra and all(predictor.vocab.token_id(w) == predictor.vocab.specials.unknown for w in extra)
+    word = max(extra, key=lambda w: (extra[w], len(w)))  # the commonest out-of-vocabulary word
+    found = [s.word for s in predictor.suggest("We went to " + word[:-1], 3)]
+    assert word in found or word.capitalize() in found
+
+
+def test_a_corrupt_word_list_is_reported(small_vocab_bundle, tmp_path):
+    import shutil
+
+    from kbpredict import ModelCorruptError
+    from kbpredict.bundle import describe_files
+
+    target = tmp_path / "bundle"
+    shutil.copytree(small_vocab_bundle[0], target)
+    (target / "words.tsv.gz").write_bytes(b"not gzip at all")
+    sidecar = json.loads((target / "model.json").read_text())
+    sidecar["files"] = describe_files(target, list(sidecar["files"]))
+    (target / "model.json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelCorruptError, match="words.tsv.gz"):
+        Predictor.load(target)
+
+
+def test_export_without_the_word_list(trained_run, tmp_path):
+    info, _ = export_bundle(str(trained_run / "best.pt"), str(tmp_path / "b"), wordlist=False, positions=50)
+    assert info.wordlist_file is None and not (tmp_path / "b" / "words.tsv.gz").exists()
