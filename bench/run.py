@@ -40,9 +40,18 @@ class Progress:
 
 
 def resolve(path: str | os.PathLike) -> Path:
-    """A path as given, else relative to the repository root (training summaries store them so)."""
+    """A recorded path as given, else relative to the repository root, else the same file under
+    this checkout's ``../shared/data`` (a model trained elsewhere on the shared data sets)."""
     p = Path(path)
-    return p if p.is_absolute() or p.exists() else ROOT / p
+    if p.exists():
+        return p
+    if not p.is_absolute() and (ROOT / p).exists():
+        return ROOT / p
+    parts = p.parts
+    for i in range(len(parts) - 1):
+        if parts[i : i + 2] == ("shared", "data"):
+            return DATA.joinpath(*parts[i + 2 :])
+    return p
 
 
 def kbpredict_accuracy(bundle: Path, tokens: list[str], k: int = 3) -> dict:

@@ -80,7 +80,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Gboard-sized: about 1.4M parameters, an int8 bundle under 1.5 MB.
     "tiny": dict(vocab_size=10_000, embedding_size=96, hidden_size=256, cell="cifg", dropout=0.2),
     # The shipped default: an int8 bundle under 5 MB (the vocabulary file alone is ~0.5 MB).
-    "default": dict(vocab_size=25_000, embedding_size=112, hidden_size=512, dropout=0.3),
+    "default": dict(vocab_size=25_000, embedding_size=112, hidden_size=512, dropout=0.3, epochs=5),
     # Penn Treebank with its own 10k vocabulary, for perplexity against the literature.
     "ptb": dict(vocab_size=10_003, text_format="tokens", embedding_size=400, hidden_size=400, num_layers=2,
                 dropout=0.5, batch_size=20, epochs=20),

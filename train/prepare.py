@@ -1,10 +1,11 @@
 """``python -m train.prepare --text PATH... --out DATA_DIR``: stream a corpus of any size into shards.
 
-Reads files, directories, globs and ``.gz`` files line by line (never whole), builds the
-sentencepiece vocabulary from a bounded sample (``--vocab-sample-lines``, default 1,000,000 lines
-reservoir-sampled by sentencepiece over one streaming pass) unless ``--vocab`` gives one, then
-writes int32 token ids in shards of ``--shard-tokens`` plus ``manifest.json`` with counts and
-sha256 checksums. Memory stays bounded by the sample and one write buffer, whatever the input size.
+Reads files, directories, globs and ``.gz`` files line by line (never whole). Unless ``--vocab``
+gives a vocabulary, a first pass counts words (memory grows with distinct words, capped at
+``--vocab-max-types``, default 2,000,000, by pruning the rarest) and sentencepiece builds the
+vocabulary from those counts; a second pass writes int32 token ids in shards of
+``--shard-tokens`` plus ``manifest.json`` with counts and sha256 checksums. Memory stays bounded
+by the word counts and a 1M-token write buffer, whatever the input size.
 """
 
 from __future__ import annotations
@@ -80,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-format", default="auto", choices=["auto", "plain", "wikitext", "tokens"])
     parser.add_argument("--vocab", help="an existing sentencepiece vocabulary to apply")
     parser.add_argument("--vocab-size", type=int, default=25_000)
-    parser.add_argument("--vocab-sample-lines", type=int, default=1_000_000,
-                        help="lines sampled for building the vocabulary (bounds memory)")
+    parser.add_argument("--vocab-max-types", type=int, default=2_000_000,
+                        help="distinct words counted before the rarest are pruned (bounds memory)")
     parser.add_argument("--shard-tokens", type=int, default=50_000_000, help="tokens per shard (200 MB)")
     args = parser.parse_args(argv)
     try:
@@ -92,10 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.vocab:
             shutil.copyfile(args.vocab, out / "vocab.model")
         else:
-            print(f"[prepare] building a {args.vocab_size:,}-word vocabulary from up to "
-                  f"{args.vocab_sample_lines:,} sampled lines", file=sys.stderr)
+            print(f"[prepare] counting words for a {args.vocab_size:,}-word vocabulary", file=sys.stderr)
             (out / "vocab.model").write_bytes(build_vocabulary(
-                _token_lines(files, args.text_format), args.vocab_size, sample_lines=args.vocab_sample_lines))
+                _token_lines(files, args.text_format), args.vocab_size, max_types=args.vocab_max_types))
         vocab = Vocabulary.from_file(str(out / "vocab.model"))
         splits = {"train": encode_split(files, args.text_format, vocab, out, "train", args.shard_tokens)}
         if valid:
