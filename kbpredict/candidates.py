@@ -48,10 +48,14 @@ class CandidateIndex:
 
     def __init__(self, words: list[str], suggestable_ids: list[int],
                  extra_words: list[tuple[str, int]] = (), unknown_id: int = 0):
-        entries = [(words[i].lower(), words[i], i, 0.0) for i in suggestable_ids]
+        def key(word: str) -> str:
+            lower = word.lower()
+            return word if lower == word else lower  # most words are lower case: share the object
+
+        entries = [(key(words[i]), words[i], i, 0.0) for i in suggestable_ids]
         total = sum(count for _, count in extra_words)
-        entries += [(w.lower(), w, unknown_id, math.log(count / total)) for w, count in extra_words if count > 0]
-        entries.sort(key=lambda e: (e[0], e[1]))
+        entries += [(key(w), w, unknown_id, math.log(count / total)) for w, count in extra_words if count > 0]
+        entries.sort()  # by (lower-cased key, spelling): tuples compare in C, no key function
         self._keys = [e[0] for e in entries]
         self._surfaces = [e[1] for e in entries]
         self._ids = np.asarray([e[2] for e in entries], dtype=np.int64)
@@ -99,10 +103,7 @@ class CandidateIndex:
 
 def read_wordlist(path) -> list[tuple[str, int]]:
     """A ``words.tsv.gz`` of a bundle: one ``word<TAB>count`` per line."""
-    entries = []
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            word, _, count = line.rstrip("\n").partition("\t")
-            if word and count.isdigit():
-                entries.append((word, int(count)))
-    return entries
+    with gzip.open(path, "rb") as handle:
+        lines = handle.read().decode("utf-8").split("\n")
+    pairs = (line.split("\t") for line in lines if "\t" in line)
+    return [(word, int(count)) for word, count in pairs if word and count.isdigit()]

@@ -95,4 +95,4 @@ class Vocabulary:
 
     def suggestable_ids(self) -> list[int]:
         """Ids worth showing in a suggestion bar: real words with a letter or digit."""
-        return [i for i, word in enumerate(self.words) if word and is_suggestable(word)]
+        return [i for i, word in enumerate(self.words) if word and (word.isalnum() or is_suggestable(word))]
