@@ -58,6 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     throughput.add_argument("--preset", default="default")
     throughput.add_argument("--out", help="write the JSON here too")
 
+    versus = sub.add_parser("compare", help="several bundles side by side (cells, sizes)")
+    versus.add_argument("--models", nargs="+", required=True)
+    versus.add_argument("--test", default=str(DEFAULT_TEST))
+    versus.add_argument("--ppl-test", default=str(DEFAULT_PPL_TEST))
+    versus.add_argument("--words", type=int, default=20_000)
+    versus.add_argument("--ppl-tokens", type=int, default=0)
+    versus.add_argument("--results", default="bench/results", help="writes models.json and models.md here")
+
     args = parser.parse_args(argv)
     from kbpredict import KbpredictError, Predictor
 
@@ -85,6 +93,15 @@ def main(argv: list[str] | None = None) -> int:
             result = perplexity(Predictor.load(_model(args.model)), args.test, args.text_format, args.max_tokens,
                                 progress=Progress("perplexity"))
             print(json.dumps(result, indent=2))
+        elif args.command == "compare":
+            from .compare import compare, table
+            from .report import save_json
+
+            rows = compare([Path(m) for m in args.models], Path(args.test), Path(args.ppl_test), args.words,
+                           args.ppl_tokens)
+            save_json({"rows": rows}, Path(args.results) / "models.json")
+            (Path(args.results) / "models.md").write_text(table(rows), encoding="utf-8")
+            print(table(rows))
         elif args.command == "train-throughput":
             from .training import measure as throughput
 

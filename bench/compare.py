@@ -1,0 +1,46 @@
+"""Models side by side (cell, size): the figures a default model is chosen by."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kbpredict import Predictor
+
+from .perplexity import perplexity
+from .protocol import load_test_tokens
+from .run import Progress, kbpredict_accuracy
+from .speed import bundle_size, keystrokes
+
+
+def compare(bundles: list[Path], test: Path, ppl_test: Path, words: int, ppl_tokens: int = 0) -> list[dict]:
+    """KSR@3, next-word top-3, perplexity, parameters, bundle size and word-commit p99 per bundle."""
+    tokens = load_test_tokens(str(test), words)
+    rows = []
+    for bundle in bundles:
+        predictor = Predictor.load(bundle)
+        info = predictor.info
+        accuracy, _ = kbpredict_accuracy(bundle, tokens)
+        speed = keystrokes(predictor, tokens[:3000])
+        ppl = perplexity(predictor, str(ppl_test), max_tokens=ppl_tokens, progress=Progress(f"{bundle.name} ppl"))
+        rows.append({
+            "model": str(bundle), "cell": info.shape.cell, "embedding_size": info.shape.embedding_size,
+            "hidden_size": info.shape.hidden_size, "layers": info.shape.num_layers,
+            "vocabulary": info.shape.vocab_size, "parameters": info.shape.parameters,
+            "bundle_mb": round(bundle_size(bundle)["bundle_bytes"] / 1e6, 2),
+            "ksr": accuracy["ksr"], "next_word_top3": accuracy["next_word_top3"], "perplexity": ppl["perplexity"],
+            "ppl_tokens": ppl["tokens"], "word_commit_p99_us": speed["word_commit"]["p99_us"],
+            "in_word_p99_us": speed["in_word_keystroke"]["p99_us"], "test_tokens": len(tokens),
+            "training": {k: info.training.get(k) for k in ("step", "epoch", "elapsed_s")},
+        })
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    """The comparison as markdown."""
+    lines = ["| model | cell | emb / hidden | params | bundle MB | KSR@3 | next-word top-3 | perplexity | "
+             "word commit p99 (µs) |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| `{Path(r['model']).name}` | {r['cell'].upper()} | {r['embedding_size']} / {r['hidden_size']} "
+                     f"| {r['parameters'] / 1e6:.2f}M | {r['bundle_mb']:.2f} | {100 * r['ksr']:.1f}% | "
+                     f"{100 * r['next_word_top3']:.1f}% | {r['perplexity']:.1f} | {r['word_commit_p99_us']:.0f} |")
+    return "\n".join(lines) + "\n"
