@@ -27,7 +27,7 @@ import numpy as np
 from .candidates import Suggestion
 from .errors import InvalidArgumentError
 from .lm import State
-from .text import is_word, split_trailing_word, token_spans
+from .text import clean_token, is_word, split_trailing_word, token_spans
 
 if TYPE_CHECKING:
     from .predictor import Predictor
@@ -139,7 +139,8 @@ class Session:
         memo = self._memo
         if memo is not None and memo[0] == self._word and memo[1] == k:
             return list(memo[2])
-        result = self._predictor.index.top(self._current[1], self._word, k)
+        # The typed word is matched the way the vocabulary was built: NFC, "'" for "’".
+        result = self._predictor.index.top(self._current[1], clean_token(self._word), k)
         self._memo = (self._word, k, result)
         return list(result)
 

@@ -65,6 +65,14 @@ def test_completion_follows_the_typed_case(predictor):
     assert words(predictor.suggest("We went to lon", 1)) == ["London"]  # a proper noun keeps its capital
 
 
+def test_typographic_apostrophes_and_decomposed_accents_still_match(predictor):
+    assert "it's" in words(predictor.suggest("The small city is near Paris, and it\u2019", 3))
+    session = predictor.session()
+    for ch in "The small city is near Paris, and it\u2019":
+        session.type(ch)
+    assert "it's" in words(session.suggestions(3))
+
+
 def test_case_variants_share_one_slot(predictor):
     found = words(predictor.suggest("", 10))
     assert len({w.lower() for w in found}) == len(found)
