@@ -123,3 +123,32 @@ def test_presage_driver_round_trip(tmp_path, corpus_dir):
         engine.type("the small ")
         assert "unk" not in engine.suggestions(3)  # Presage's "unk" is never shown
         assert len(engine.micros) == 3
+
+
+def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
+    from bench.report import write_report
+
+    def accuracy(name, ksr, top3):
+        keys = ["ksr_case_insensitive", "next_word_top1", "next_word_top1_case_insensitive",
+                "next_word_top3_case_insensitive", "completion_after_1_top1", "completion_after_1_top3",
+                "completion_after_2_top1", "completion_after_2_top3"]
+        return {"engine": name, "ksr": ksr, "next_word_top3": top3, **{k: 0.1 for k in keys},
+                "query_latency": {"median_us": 50.0, "p99_us": 90.0}}
+
+    percentile = {"median_us": 40.0, "p95_us": 60.0, "p99_us": 80.0}
+    speed = {"precision": "int8", "in_word_keystroke": percentile, "word_commit": dict(percentile, p99_us=900.0),
+             "paste_200_words": percentile, "cold_start_ms": 190.0, "import_ms": 120.0,
+             "load_to_first_suggestion_ms": 70.0, "peak_rss_mb": 80.0, "rss_after_import_mb": 50.0,
+             "bundle_bytes": 4_900_000}
+    results = {"started": "now", "seconds": 1.0, "machine": "2 cores",
+               "model": {"path": "m", "precision": "int8", "parameters": 1, "vocabulary": 2, "cell": "lstm",
+                         "hidden_size": 3},
+               "test": {"file": "t", "tokens": 10}, "accuracy": [accuracy("kbpredict", 0.56, 0.30),
+                                                                accuracy("presage", 0.45, 0.25)],
+               "speed": [speed], "perplexity": None, "latency_samples": {"a": [1.0, 2.0], "b": [3.0, 4.0]}}
+    report = write_report(results, tmp_path).read_text()
+    assert "| KSR@3 (case-sensitive, headline) | 56.0% | 45.0% | 1.24× |" in report
+    assert "| KSR@3 ≥ 55% | 56.0% | met |" in report
+    assert "| next-word top-3 ≥ 1.3× Presage | 1.20× | **not met** |" in report
+    assert "| RSS ≤ 60 MB | 80.0 MB | **not met** |" in report
+    assert (tmp_path / "latency.png").exists() or (tmp_path / "plots-skipped.txt").exists()
