@@ -12,14 +12,14 @@ import torch
 
 from tests.conftest import TRAIN_STEPS, train_model
 from train.checkpoint import load_checkpoint, load_model
-from train.config import ModelConfig, config_from_args
+from train.config import PRESETS, ModelConfig, config_from_args
 from train.model import CIFGLayer, LanguageModel
 
 
 def test_flags_override_the_preset_one_to_one():
     config = config_from_args(["--train", "a.txt", "b.txt", "--preset", "tiny", "--hidden-size", "128", "--no-progress"])
     assert config.train == ["a.txt", "b.txt"]
-    assert config.cell == "cifg" and config.embedding_size == 96  # from the preset
+    assert config.cell == PRESETS["tiny"]["cell"] and config.embedding_size == PRESETS["tiny"]["embedding_size"]
     assert config.hidden_size == 128 and config.progress is False  # from the flags
 
 
