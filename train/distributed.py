@@ -54,11 +54,18 @@ def shutdown(world: World) -> None:
         dist.destroy_process_group()
 
 
+def _collective_device() -> torch.device:
+    # NCCL reduces only CUDA tensors; gloo takes CPU tensors.
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
 def mean_across(world: World, value: float) -> float:
     """The mean of a number over all processes."""
     if not world.distributed:
         return value
-    tensor = torch.tensor([value], dtype=torch.float64)
+    tensor = torch.tensor([value], dtype=torch.float64, device=_collective_device())
     dist.all_reduce(tensor)
     return tensor.item() / world.size
 
@@ -67,7 +74,7 @@ def any_across(world: World, flag: bool) -> bool:
     """True if any process says so; every process must call it at the same step."""
     if not world.distributed:
         return flag
-    tensor = torch.tensor([1.0 if flag else 0.0])
+    tensor = torch.tensor([1.0 if flag else 0.0], device=_collective_device())
     dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
     return tensor.item() > 0
 
