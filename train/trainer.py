@@ -163,7 +163,9 @@ class Trainer:
             step, epoch, batch_index = checkpoint["step"], checkpoint["epoch"], checkpoint["batch_index"]
             best, history = checkpoint["best_valid_ppl"], checkpoint["history"]
             torch.set_rng_state(checkpoint["rng"])
-        trained = DistributedDataParallel(model) if world.distributed else model
+        trained = model
+        if world.distributed:
+            trained = DistributedDataParallel(model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self._log(
             f"{model.num_parameters():,} parameters, {len(vocab):,} words, {len(train_stream):,} training tokens, "
             f"{batches.steps_per_epoch} steps/epoch, {total_steps} steps, {world.size} process(es), device {self.device}"
