@@ -108,3 +108,13 @@ def test_a_batch_that_does_not_divide_is_refused(data_dir, tmp_path):
     result = subprocess.run([sys.executable, "-m", "train", "--data", str(data_dir), *COMMON, "--batch-size", "7",
                              "--grad-accum", "2", "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert result.returncode == 2 and "multiple" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_ddp_run_ending_on_an_epoch_boundary_finishes(data_dir, tmp_path):
+    # Validation at the epoch end and at the run's end must be decided alike on every process.
+    stream_tokens = json.loads((data_dir / "manifest.json").read_text())["tokens"]["train"]
+    steps_per_epoch = (stream_tokens // 8 - 1) // 16  # batch 8, bptt 16 (the test preset)
+    args = ["--data", str(data_dir), *COMMON, "--batch-size", "8", "--max-steps", str(steps_per_epoch)]
+    train(args, tmp_path / "edge", processes=2)
+    assert len(losses(tmp_path / "edge")) == steps_per_epoch

@@ -199,8 +199,11 @@ class Trainer:
                                 best_valid_ppl=best, history=history, hidden=hidden,
                                 elapsed_s=elapsed_before + time.time() - started, summary=summary_base)
 
+        validated_at = -1  # the same on every process (history is only kept by the main one)
+
         def validate() -> None:
-            nonlocal best
+            nonlocal best, validated_at
+            validated_at = step
             if valid_ids is not None and world.is_main:
                 ppl = perplexity(model, valid_ids, self.device, config.eval_tokens)
                 history.append({"step": step, "epoch": epoch, "valid_ppl": ppl})
@@ -264,7 +267,7 @@ class Trainer:
                     if not config.eval_every:
                         validate()
             progress.close()
-            if not history or history[-1]["step"] != step:
+            if validated_at != step:
                 validate()  # the run stopped mid-epoch (--max-steps): validate where it ended
         except StopRequested:
             interrupted = True
