@@ -14,9 +14,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         summary = Trainer(config).run()
-    except (DataError, ValueError, FileNotFoundError) as exc:
+    except (DataError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("aborted without saving (the last checkpoint is still there)", file=sys.stderr)
+        return 130
     return 130 if summary["interrupted"] else 0
 
 

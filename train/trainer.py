@@ -135,6 +135,8 @@ class Trainer:
 
     def _run(self) -> dict[str, Any]:
         config, world = self.config, self.world
+        if self.out.exists() and not self.out.is_dir():
+            raise DataError(f"--out {self.out} is a file; give a directory for checkpoints and logs")
         self.out.mkdir(parents=True, exist_ok=True)
         if config.threads:
             torch.set_num_threads(config.threads)
