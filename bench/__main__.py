@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     versus.add_argument("--words", type=int, default=20_000)
     versus.add_argument("--ppl-tokens", type=int, default=0)
     versus.add_argument("--results", default="bench/results", help="writes models.json and models.md here")
+    versus.add_argument("--append", action="store_true", help="add rows to an existing models.json")
 
     args = parser.parse_args(argv)
     from kbpredict import KbpredictError, Predictor
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
 
             rows = compare([Path(m) for m in args.models], Path(args.test), Path(args.ppl_test), args.words,
                            args.ppl_tokens)
+            existing = Path(args.results) / "models.json"
+            if args.append and existing.exists():
+                rows = json.loads(existing.read_text())["rows"] + rows
             save_json({"rows": rows}, Path(args.results) / "models.json")
             (Path(args.results) / "models.md").write_text(table(rows), encoding="utf-8")
             print(table(rows))
