@@ -26,17 +26,22 @@ CACHE = ROOT / ".cache" / "presage"
 
 
 class Progress:
-    """One self-overwriting stderr line, at most once a second."""
+    """On a terminal one self-overwriting line, at most once a second; in a log a line per 10%."""
 
     def __init__(self, label: str):
-        self.label, self._last = label, 0.0
+        self.label, self._last, self._tenth = label, 0.0, -1
+        self._tty = sys.stderr.isatty()
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.time()
-        if now - self._last >= 1 or done == total:
-            self._last = now
-            end = "\n" if done == total else ""
-            print(f"\r[bench] {self.label}: {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
+        if self._tty:
+            now = time.time()
+            if now - self._last >= 1 or done == total:
+                self._last = now
+                end = "\n" if done == total else ""
+                print(f"\r[bench] {self.label}: {done:,}/{total:,}", end=end, file=sys.stderr, flush=True)
+        elif 10 * done // max(1, total) > self._tenth:
+            self._tenth = 10 * done // max(1, total)
+            print(f"[bench] {self.label}: {done:,}/{total:,}", file=sys.stderr, flush=True)
 
 
 def resolve(path: str | os.PathLike) -> Path:
