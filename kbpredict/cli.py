@@ -69,6 +69,8 @@ def predict(text: str, k: int, model: str | None, threads: int, as_json: bool) -
     if not suggestions:
         click.echo(f"no suggestions for {_safe(session.current_word)!r}")
         return
+    if session.current_word:
+        click.echo(f'completing "{_safe(session.current_word)}" (end the text with a space for next-word suggestions)')
     width = max(len(s.word) for s in suggestions)
     for rank, s in enumerate(suggestions, 1):
         click.echo(f"{rank}. {s.word:<{width}}  {s.score:.4f}")
@@ -90,7 +92,7 @@ def _info_dict(predictor) -> dict[str, Any]:
         "embedding_size": info.shape.embedding_size,
         "hidden_size": info.shape.hidden_size,
         "valid_ppl": info.metrics.get("valid_ppl_torch"),
-        "parity": {k: parity.get(k) for k in ("fp32_ppl", "int8_ppl", "int8_top3_agreement",
+        "parity": {k: parity.get(k) for k in ("positions", "fp32_ppl", "int8_ppl", "int8_top3_agreement",
                                                "torch_vs_fp32_max_abs_diff", "passed") if k in parity},
         "trained": {k: info.training.get(k) for k in ("train_files", "train_tokens", "step", "epoch",
                                                        "elapsed_s", "exported") if k in info.training},
@@ -117,7 +119,8 @@ def info(model: str | None, as_json: bool) -> None:
     parity = data["parity"]
     if "int8_ppl" in parity:
         click.echo(f"int8        perplexity {parity['int8_ppl']:.2f} vs fp32 {parity['fp32_ppl']:.2f}, "
-                   f"top-3 agreement {100 * parity['int8_top3_agreement']:.1f}%")
+                   f"top-3 agreement {100 * parity['int8_top3_agreement']:.1f}% "
+                   f"(first {parity.get('positions', 0):,} validation tokens)")
     trained = data["trained"]
     if trained:
         click.echo(f"trained     {trained.get('step', '?')} steps on {trained.get('train_tokens', 0):,} tokens "

@@ -59,3 +59,9 @@ def test_errors_are_one_line_without_traceback(tmp_path, bundle_copy):
         assert result.returncode == 1
         assert result.stderr.startswith("Error: ") and len(result.stderr.strip().splitlines()) == 1
         assert "Traceback" not in result.stderr
+
+
+def test_predict_says_when_it_completes_a_word(bundle):
+    lines = run("predict", "I would like to vi", "--model", str(bundle)).output.strip().splitlines()
+    assert lines[0].startswith('completing "vi"') and lines[1].startswith("1. visit")
+    assert not run("predict", "I would like to ", "--model", str(bundle)).output.startswith("completing")
