@@ -7,6 +7,7 @@ PYTEST_ARGS ?=
 
 MODEL  ?=
 FP32_MODEL ?=
+BENCH_DATA = --test $(DATA)/wikitext-2/test.txt --ppl-test $(DATA)/wikitext-2-tokens/test.txt
 BENCH_ARGS ?= $(if $(MODEL),--model $(MODEL)) $(if $(FP32_MODEL),--fp32-model $(FP32_MODEL))
 
 DATA   ?= ../shared/data
@@ -57,12 +58,12 @@ presage:
 
 # The full report (PROTOCOL.md: 20,000 test tokens), committed under bench/results/.
 bench: $(VENV)/.installed-bench presage
-	$(BIN)/python -m bench all --words 20000 --results bench/results $(BENCH_ARGS)
+	$(BIN)/python -m bench all --words 20000 --results bench/results $(BENCH_DATA) $(BENCH_ARGS)
 
 # The same on ~2,000 tokens, for everyday use (results in bench/results/quick/, not committed).
 bench-quick: $(VENV)/.installed-bench presage
 	$(BIN)/python -m bench all --words 2000 --ppl-tokens 20000 --cold-runs 3 --no-shipped-presage \
-		--results bench/results/quick $(BENCH_ARGS)
+		--results bench/results/quick $(BENCH_DATA) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
