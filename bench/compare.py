@@ -43,4 +43,8 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| `{Path(r['model']).name}` | {r['cell'].upper()} | {r['embedding_size']} / {r['hidden_size']} "
                      f"| {r['parameters'] / 1e6:.2f}M | {r['bundle_mb']:.2f} | {100 * r['ksr']:.1f}% | "
                      f"{100 * r['next_word_top3']:.1f}% | {r['perplexity']:.1f} | {r['word_commit_p99_us']:.0f} |")
+    tokens = rows[0]["test_tokens"] if rows else 0
+    lines += ["", f"KSR@3 and next-word top-3: WikiText-2 raw test, first {tokens:,} tokens (PROTOCOL.md), driven "
+              "through the Session. Perplexity: WikiText-2 tokens test over each model's own vocabulary, so it "
+              "compares only models with the same vocabulary size. Word-commit p99: one thread, 3,000 words."]
     return "\n".join(lines) + "\n"
