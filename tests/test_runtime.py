@@ -278,3 +278,18 @@ def test_default_model_missing_is_explained(monkeypatch, tmp_path):
     monkeypatch.setattr(predictor_module, "default_model_path", lambda: tmp_path / "default")
     with pytest.raises(DefaultModelMissingError, match="ships no default model"):
         Predictor.load()
+
+
+@pytest.mark.parametrize("spread", [0.01, 1.0, 5.0, 30.0])
+def test_top_k_shortcut_is_exact(spread):
+    import numpy as np
+
+    from kbpredict.candidates import _top_indices
+
+    rng = np.random.default_rng(int(spread * 10))
+    for size, want in [(40_000, 16), (500, 16), (10, 16), (3, 1)]:
+        scores = (rng.standard_normal(size) * spread).astype(np.float32)
+        scores[: size // 10] = scores[0]  # ties too
+        top = _top_indices(scores, min(want, size))
+        assert np.array_equal(np.sort(scores[top])[::-1], np.sort(scores)[::-1][: len(top)])
+        assert list(scores[top]) == sorted(scores[top], reverse=True)
