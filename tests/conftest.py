@@ -65,3 +65,15 @@ def bundle_copy(bundle, tmp_path) -> Path:
     target = tmp_path / "bundle"
     shutil.copytree(bundle, target)
     return target
+
+
+def refresh_checksums(bundle: Path) -> None:
+    """Rewrite model.json's file checksums after a test replaced a file on purpose, so that the
+    loader's later checks (not the checksum) are what the test exercises."""
+    import json
+
+    from kbpredict.bundle import describe_files
+
+    sidecar = json.loads((bundle / "model.json").read_text())
+    sidecar["files"] = describe_files(bundle, list(sidecar["files"]))
+    (bundle / "model.json").write_text(json.dumps(sidecar))

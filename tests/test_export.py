@@ -12,7 +12,7 @@ from export.exporter import export_bundle
 from export.parity import INT8_PPL_RATIO, INT8_TOP3_AGREEMENT, TORCH_FP32_MAX_DIFF
 from export.quantize import large_float_tensors, precision_report
 from kbpredict import Predictor
-from tests.conftest import train_model
+from tests.conftest import refresh_checksums, train_model
 
 
 def test_export_meets_every_parity_bar(bundle_and_report):
@@ -117,14 +117,11 @@ def test_a_corrupt_word_list_is_reported(small_vocab_bundle, tmp_path):
     import shutil
 
     from kbpredict import ModelCorruptError
-    from kbpredict.bundle import describe_files
 
     target = tmp_path / "bundle"
     shutil.copytree(small_vocab_bundle[0], target)
     (target / "words.tsv.gz").write_bytes(b"not gzip at all")
-    sidecar = json.loads((target / "model.json").read_text())
-    sidecar["files"] = describe_files(target, list(sidecar["files"]))
-    (target / "model.json").write_text(json.dumps(sidecar))
+    refresh_checksums(target)
     with pytest.raises(ModelCorruptError, match="words.tsv.gz"):
         Predictor.load(target)
 

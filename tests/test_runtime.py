@@ -18,6 +18,7 @@ from kbpredict import (
     Predictor,
     Suggestion,
 )
+from tests.conftest import refresh_checksums
 from tests.corpus import NOUNS, VERBS, sentences
 
 
@@ -248,26 +249,19 @@ def test_newer_format_version_is_refused(bundle_copy):
 
 
 def test_mismatched_vocabulary_is_detected_even_with_fresh_checksums(bundle_copy, corpus_dir, tmp_path):
-    from kbpredict.bundle import describe_files
     from train.data import token_lines
     from train.vocab import build_vocabulary
 
     other = build_vocabulary(token_lines([str(corpus_dir / "train.txt")], "plain"), 30)
     (bundle_copy / "vocab.model").write_bytes(other)
-    sidecar = json.loads((bundle_copy / "model.json").read_text())
-    sidecar["files"] = describe_files(bundle_copy, list(sidecar["files"]))
-    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    refresh_checksums(bundle_copy)
     with pytest.raises(ModelFormatError, match="different models"):
         Predictor.load(bundle_copy)
 
 
 def test_garbage_onnx_with_matching_checksum(bundle_copy):
-    from kbpredict.bundle import describe_files
-
     (bundle_copy / "model.onnx").write_bytes(b"\x00not an onnx model" * 10)
-    sidecar = json.loads((bundle_copy / "model.json").read_text())
-    sidecar["files"] = describe_files(bundle_copy, list(sidecar["files"]))
-    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    refresh_checksums(bundle_copy)
     with pytest.raises(ModelCorruptError, match="onnxruntime cannot load"):
         Predictor.load(bundle_copy)
 
