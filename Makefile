@@ -14,7 +14,10 @@ DATA   ?= ../shared/data
 DEFAULT_RUN ?= runs/default
 THREADS ?= 2
 
-.PHONY: test test-fast demo default-model bench bench-quick presage clean
+PTB_RUN ?= runs/ptb
+PTB_EPOCHS ?= 18
+
+.PHONY: test test-fast demo default-model ptb bench bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +50,16 @@ default-model: $(VENV)/.installed-dev
 	$(BIN)/python -m train --train $(DATA)/wikitext-2-tokens/train.txt --valid $(DATA)/wikitext-2-tokens/valid.txt \
 		--out $(DEFAULT_RUN) --preset default --threads $(THREADS) $(if $(wildcard $(DEFAULT_RUN)/last.pt),--resume)
 	$(BIN)/python -m export --checkpoint $(DEFAULT_RUN)/best.pt --out kbpredict/models/default
+
+# Penn Treebank with its own 10k vocabulary: train (resuming if under way), export int8 and fp32,
+# and write the test perplexity of both to bench/results/ptb.json. About 2 h on one CPU core.
+ptb: $(VENV)/.installed-dev
+	$(BIN)/python -m train --train $(DATA)/ptb/train.txt --valid $(DATA)/ptb/valid.txt --out $(PTB_RUN) \
+		--preset ptb --epochs $(PTB_EPOCHS) --threads $(THREADS) $(if $(wildcard $(PTB_RUN)/last.pt),--resume)
+	$(BIN)/python -m export --checkpoint $(PTB_RUN)/best.pt --out $(PTB_RUN)/bundle --no-words
+	$(BIN)/python -m export --checkpoint $(PTB_RUN)/best.pt --out $(PTB_RUN)/bundle-fp32 --no-words --fp32
+	$(BIN)/python -m bench perplexity --model $(PTB_RUN)/bundle-fp32 --also $(PTB_RUN)/bundle \
+		--test $(DATA)/ptb/test.txt --out bench/results/ptb.json
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(BIN)/pip install -q -e '.[bench]'

@@ -1,4 +1,4 @@
-"""``python -m bench {all,accuracy,perplexity,latency}``: what users care about, measured the same way."""
+"""``python -m bench {all,accuracy,perplexity,latency,compare,tune-recent,train-throughput}``: what users care about, measured the same way."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .run import DEFAULT_PPL_TEST, DEFAULT_TEST
+from .run import DEFAULT_PPL_TEST, DEFAULT_TEST, DEFAULT_VALID
 
 
 def _model(value: str | None) -> Path:
@@ -38,12 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     accuracy.add_argument("--test", default=str(DEFAULT_TEST))
     accuracy.add_argument("--words", type=int, default=20_000)
     accuracy.add_argument("--k", type=int, default=3)
+    accuracy.add_argument("--no-adapt", action="store_true", help="the model alone, without the text cache")
 
     ppl = sub.add_parser("perplexity", help="perplexity over a tokenized test set")
     ppl.add_argument("--model")
     ppl.add_argument("--test", default=str(DEFAULT_PPL_TEST))
     ppl.add_argument("--text-format", choices=["auto", "plain", "wikitext", "tokens"])
     ppl.add_argument("--max-tokens", type=int, default=0)
+    ppl.add_argument("--also", nargs="+", default=[], metavar="DIR", help="more bundles on the same test text")
+    ppl.add_argument("--out", help="write the JSON here too")
 
     latency = sub.add_parser("latency", help="per-keystroke, per-word and paste latency, load time, memory, size")
     latency.add_argument("--model")
@@ -67,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     versus.add_argument("--results", default="bench/results", help="writes models.json and models.md here")
     versus.add_argument("--append", action="store_true", help="add rows to an existing models.json")
 
+    tune = sub.add_parser("tune-recent", help="tune the text cache's weights on validation text (never test)")
+    tune.add_argument("--model")
+    tune.add_argument("--valid", default=str(DEFAULT_VALID))
+    tune.add_argument("--words", type=int, default=20_000)
+    tune.add_argument("--out", default="bench/results/tune_recent.json")
+
     args = parser.parse_args(argv)
     from kbpredict import KbpredictError, Predictor
 
@@ -85,15 +94,24 @@ def main(argv: list[str] | None = None) -> int:
             from .run import kbpredict_accuracy
             from .protocol import load_test_tokens
 
-            result, _ = kbpredict_accuracy(_model(args.model), load_test_tokens(args.test, args.words), args.k)
+            result, _ = kbpredict_accuracy(_model(args.model), load_test_tokens(args.test, args.words), args.k,
+                                           adapt=not args.no_adapt)
             print(json.dumps(result, indent=2))
         elif args.command == "perplexity":
             from .perplexity import perplexity
             from .run import Progress
 
-            result = perplexity(Predictor.load(_model(args.model)), args.test, args.text_format, args.max_tokens,
-                                progress=Progress("perplexity"))
+            rows = []
+            for bundle in [_model(args.model), *map(Path, args.also)]:
+                predictor = Predictor.load(bundle)
+                row = perplexity(predictor, args.test, args.text_format, args.max_tokens, progress=Progress("perplexity"))
+                rows.append({"model": str(bundle), "parameters": predictor.info.shape.parameters, **row})
+            result = rows[0] if len(rows) == 1 else {"rows": rows}
             print(json.dumps(result, indent=2))
+            if args.out:
+                from .report import save_json
+
+                save_json(result, Path(args.out))
         elif args.command == "compare":
             from .compare import compare, table
             from .report import save_json
@@ -106,6 +124,16 @@ def main(argv: list[str] | None = None) -> int:
             save_json({"rows": rows}, Path(args.results) / "models.json")
             (Path(args.results) / "models.md").write_text(table(rows), encoding="utf-8")
             print(table(rows))
+        elif args.command == "tune-recent":
+            from .protocol import load_test_tokens
+            from .report import save_json
+            from .run import Progress
+            from .tune_recent import tune as tune_recent
+
+            found = tune_recent(_model(args.model), load_test_tokens(args.valid, args.words),
+                                progress=Progress("tune-recent"))
+            save_json(found, Path(args.out))
+            print(json.dumps({"model_only": found["model_only"], "best": found["rows"][:3]}, indent=2))
         elif args.command == "train-throughput":
             from .training import measure as throughput
 

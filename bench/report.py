@@ -89,7 +89,7 @@ def write_report(results: dict, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     accuracy, speeds = results["accuracy"], results["speed"]
     model = results["model"]
-    lines = [f"# kbpredict benchmark", "",
+    lines = ["# kbpredict benchmark", "",
              f"- model: `{model['path']}` — {model['precision']}, {model['parameters']:,} parameters, "
              f"{model['vocabulary']:,} words, {model['cell'].upper()} {model['hidden_size']}",
              f"- test: {results['test']['file']}, first {results['test']['tokens']:,} tokens (PROTOCOL.md), k = 3",
@@ -100,7 +100,11 @@ def write_report(results: dict, directory: Path) -> Path:
     lines += ["", "kbpredict is driven through one incremental `Session`, keystroke by keystroke, as a keyboard "
               "would; its LSTM state carries the whole typed stream. Presage gets the last 2,000 characters "
               "on every query (its 3-gram model reads the last two words). Presage's latency is "
-              "`Presage::predict()` alone; kbpredict's is `Session.type()` + `suggestions()` per key.", ""]
+              "`Presage::predict()` alone; kbpredict's is `Session.type()` + `suggestions()` per key.", "",
+              "kbpredict mixes the words of the text's last 2,000 characters into the model's suggestions "
+              "(a unigram and a word-pair cache, `RecentWords`; weights tuned on the validation text), the same "
+              "context Presage is given. The column \"kbpredict, model only\" switches that off "
+              "(`adapt=False`).", ""]
     if results.get("perplexity"):
         p = results["perplexity"]
         lines += [f"Perplexity on `{Path(p['test_file']).name}`: **{p['perplexity']}** over {p['tokens']:,} tokens "

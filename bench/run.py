@@ -21,6 +21,7 @@ from .speed import keystroke_samples, measure, percentiles
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 DEFAULT_TEST = DATA / "wikitext-2" / "test.txt"
+DEFAULT_VALID = DATA / "wikitext-2" / "valid.txt"
 DEFAULT_PPL_TEST = DATA / "wikitext-2-tokens" / "test.txt"
 CACHE = ROOT / ".cache" / "presage"
 
@@ -59,9 +60,11 @@ def resolve(path: str | os.PathLike) -> Path:
     return p
 
 
-def kbpredict_accuracy(bundle: Path, tokens: list[str], k: int = 3) -> dict:
-    engine = KbpredictEngine(Predictor.load(bundle))
-    result, counts = simulate(engine, tokens, k, Progress("kbpredict accuracy"), time_queries=True)
+def kbpredict_accuracy(bundle: Path, tokens: list[str], k: int = 3, adapt: bool = True) -> tuple[dict, list[float]]:
+    """PROTOCOL.md's simulation through one Session; ``adapt=False`` is the model alone (no text cache)."""
+    name = "kbpredict" if adapt else "kbpredict, model only"
+    engine = KbpredictEngine(Predictor.load(bundle), name=name, adapt=adapt)
+    result, counts = simulate(engine, tokens, k, Progress(f"{name} accuracy"), time_queries=True)
     return {**result.to_dict(), "query_latency": percentiles(counts.query_seconds)}, counts.query_seconds
 
 
@@ -132,6 +135,7 @@ def run_all(bundle: Path | None, results_dir: Path, words: int, *, test: Path = 
             accuracy.append(shipped)
     except (PresageUnavailable, FileNotFoundError) as exc:
         print(f"[bench] Presage skipped: {exc}", file=sys.stderr)
+    accuracy.append(kbpredict_accuracy(bundle, tokens, adapt=False)[0])  # the ablation, last column
     save_json({"accuracy": accuracy}, results_dir / "accuracy.json")
 
     print("[bench] latency, cold start and memory (one thread)", file=sys.stderr)

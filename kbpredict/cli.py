@@ -18,6 +18,7 @@ from . import __version__
 from .errors import KbpredictError
 
 MODEL_HELP = "model bundle directory (default: the shipped model)"
+ADAPT_HELP = "don't mix the text's own words into the suggestions (the model alone)"
 
 
 def _load(model: str | None, threads: int = 1):
@@ -45,8 +46,9 @@ def cli() -> None:
 @click.option("-k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="number of suggestions")
 @click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
 @click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True, help="onnxruntime threads")
+@click.option("--no-adapt", is_flag=True, help=ADAPT_HELP)
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-def predict(text: str, k: int, model: str | None, threads: int, as_json: bool) -> None:
+def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, as_json: bool) -> None:
     """Suggest the next word (after a space) or complete the word TEXT ends with.
 
     TEXT is the text before the cursor; "-" reads it from standard input.
@@ -55,7 +57,7 @@ def predict(text: str, k: int, model: str | None, threads: int, as_json: bool) -
         text = sys.stdin.read()
     predictor = _load(model, threads)
     started = time.perf_counter()
-    session = predictor.session()
+    session = predictor.session(adapt=not no_adapt)
     session.update(text)
     suggestions = session.suggestions(k)
     elapsed_ms = (time.perf_counter() - started) * 1e3
@@ -129,7 +131,8 @@ def info(model: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
-def demo(model: str | None) -> None:
+@click.option("--no-adapt", is_flag=True, help=ADAPT_HELP)
+def demo(model: str | None, no_adapt: bool) -> None:
     """Live autocomplete: type, and see the top 3 suggestions as you go (Ctrl-D quits)."""
     try:
         from .demo import run_demo
@@ -138,7 +141,7 @@ def demo(model: str | None) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.ClickException("the demo needs an interactive terminal; try: kbpredict predict \"TEXT\"")
     predictor = _load(model)
-    text = run_demo(predictor)
+    text = run_demo(predictor, adapt=not no_adapt)
     if text:
         click.echo(f"typed {len(text.split())} words")
 

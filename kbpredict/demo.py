@@ -36,6 +36,7 @@ class DemoState:
 
     predictor: Predictor
     k: int = 3
+    adapt: bool = True  # mix the text's own words into the suggestions
     session: object = None
     shown_text: str = ""  # the text before the cursor the session currently holds
     suggestions: list[Suggestion] = field(default_factory=list)
@@ -44,7 +45,7 @@ class DemoState:
     buffer: Buffer | None = None
 
     def __post_init__(self) -> None:
-        self.session = self.predictor.session()
+        self.session = self.predictor.session(adapt=self.adapt)
         self.refresh("")
 
     def refresh(self, text_before_cursor: str) -> None:
@@ -78,9 +79,10 @@ class DemoState:
                                "Alt+digit: digit · Ctrl-D quits")])
 
 
-def build_app(predictor: Predictor, *, input=None, output=None) -> tuple[Application, DemoState]:
+def build_app(predictor: Predictor, *, adapt: bool = True, input=None,
+              output=None) -> tuple[Application, DemoState]:
     """The demo application and its state (pass prompt_toolkit pipe input/output to test it)."""
-    state = DemoState(predictor)
+    state = DemoState(predictor, adapt=adapt)
     buffer = state.buffer = Buffer(multiline=True)
     accepting = [False]
 
@@ -142,8 +144,8 @@ def build_app(predictor: Predictor, *, input=None, output=None) -> tuple[Applica
     return app, state
 
 
-def run_demo(predictor: Predictor) -> str:
+def run_demo(predictor: Predictor, adapt: bool = True) -> str:
     """Run the demo until Ctrl-D or Ctrl-C; returns the text typed."""
-    app, state = build_app(predictor)
+    app, state = build_app(predictor, adapt=adapt)
     app.run()
     return state.buffer.text

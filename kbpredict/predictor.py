@@ -67,12 +67,16 @@ class Predictor:
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]))
 
-    def session(self) -> Session:
-        """A fresh typing session for one text field."""
-        return Session(self)
+    def session(self, adapt: bool = True) -> Session:
+        """A fresh typing session for one text field.
 
-    def suggest(self, text_before_cursor: str, k: int = 3) -> list[Suggestion]:
+        With ``adapt`` (the default) the words already in the field's text are mixed into the
+        suggestions, so the names and terms of the text come back; ``False`` uses the model alone.
+        """
+        return Session(self, adapt)
+
+    def suggest(self, text_before_cursor: str, k: int = 3, adapt: bool = True) -> list[Suggestion]:
         """Stateless convenience: the top-k suggestions for the text before the cursor."""
-        session = Session(self)
+        session = Session(self, adapt)
         session.update(text_before_cursor)
         return session.suggestions(k)

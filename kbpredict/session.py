@@ -13,6 +13,10 @@ tokens, one per call, and the state after each is cached by its position in the 
 Feeding exactly one token per call makes the result independent of how the text arrived: typed
 key by key, pasted, or jumped to, the same text gets bit-identical suggestions (int8 dynamic
 quantization scales activations per call, so chunked feeding would not).
+
+After each commit the words of the last 2,000 characters become a small cache
+(:class:`~kbpredict.candidates.RecentWords`) that is mixed into the suggestions: it too depends
+only on the text, so the guarantee above holds for it as well.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .candidates import Suggestion
+from .candidates import RecentWords, Suggestion
 from .errors import InvalidArgumentError
 from .lm import State
-from .text import clean_token, is_word, split_trailing_word, token_spans
+from .text import clean_token, is_suggestable, is_word, split_trailing_word, token_spans
 
 if TYPE_CHECKING:
     from .predictor import Predictor
@@ -65,13 +69,21 @@ class Session:
     # Positions whose (state, distribution) stay cached for backspace and edits.
     cache_positions = 24
 
-    def __init__(self, predictor: "Predictor"):
+    def __init__(self, predictor: "Predictor", adapt: bool = True):
+        """``adapt``: mix the words already in the text into the suggestions (see RecentWords)."""
+        if not isinstance(adapt, bool):
+            raise InvalidArgumentError(f"adapt must be True or False, not {adapt!r}")
+        self.adapt = adapt
         self._predictor = predictor
         self._committed = ""
         self._word = ""
         bos = predictor.vocab.specials.begin_of_text
         self._tokens: list[int] = [bos]
         self._ends: list[int] = [0]  # offset in the committed text where each token ends
+        self._spellings: list[str] = [""]  # each token as written (cleaned)
+        self._word_of: list[str | None] = [None]  # the same if it is a suggestable word, else None
+        self._recent: RecentWords | None = None
+        self._located: dict[str, tuple[int, float, bool]] = {}  # word -> its candidate entry, memoized
         start_state, start_log_probs = predictor.start
         self._cache: OrderedDict[int, tuple[State, np.ndarray]] = OrderedDict()
         self._cache[1] = (start_state, start_log_probs)
@@ -134,13 +146,20 @@ class Session:
 
     # -- suggestions ----------------------------------------------------------------------------
     def suggestions(self, k: int = 3) -> list[Suggestion]:
-        """The top-k words for the cursor: completions of the word being typed, or next words."""
+        """The top-k words for the cursor: completions of the word being typed, or next words.
+
+        A word exactly as typed is left out (space commits it already).
+        """
         k = _check_k(k)
         memo = self._memo
         if memo is not None and memo[0] == self._word and memo[1] == k:
             return list(memo[2])
         # The typed word is matched the way the vocabulary was built: NFC, "'" for "’".
-        result = self._predictor.index.top(self._current[1], clean_token(self._word), k)
+        typed = clean_token(self._word)
+        result = self._predictor.index.top(self._current[1], typed, k + 1, self._recent)
+        # The word exactly as typed is never offered: the space bar already commits it, so the
+        # slot goes to the next completion instead ("to" shows too / today / told).
+        result = [s for s in result if s.word != typed][:k]
         self._memo = (self._word, k, result)
         return list(result)
 
@@ -157,16 +176,37 @@ class Session:
         keep = bisect.bisect_left(self._ends, cut, 1)
         start = self._ends[keep - 1]
         spans = token_spans(committed, start)
-        tokens = self._tokens[:keep] + self._predictor.vocab.encode([t for t, _ in spans])
-        ends = self._ends[:keep] + [end for _, end in spans]
-        same = keep
-        limit = min(len(tokens), len(self._tokens))
-        while same < limit and tokens[same] == self._tokens[same]:
+        new_tokens = self._predictor.vocab.encode([t for t, _ in spans])
+        same = keep  # the LSTM states up to here still hold
+        limit = min(keep + len(new_tokens), len(self._tokens))
+        while same < limit and new_tokens[same - keep] == self._tokens[same]:
             same += 1
+        # Edit the token lists in place: a long text costs the edited tail, not a copy of it all.
+        for held, tail in ((self._tokens, new_tokens), (self._ends, [end for _, end in spans]),
+                           (self._spellings, [t for t, _ in spans]),
+                           (self._word_of, [t if is_suggestable(t) else None for t, _ in spans])):
+            del held[keep:]
+            held.extend(tail)
         self._committed, self._word = committed, word
-        self._tokens, self._ends = tokens, ends
         self._advance(same)
+        self._recent = self._recent_words() if self.adapt else None
         self._memo = None
+
+    def _recent_words(self) -> RecentWords | None:
+        """The caches of the words in the last ``RecentWords.window_chars`` of committed text."""
+        # The first token that starts inside the window: the one after the last token ending before it.
+        cutoff = len(self._committed) - RecentWords.window_chars
+        start = max(1, bisect.bisect_left(self._ends, cutoff) + 1)
+        words = [w for w in self._word_of[start:] if w is not None]
+        if not words:
+            return None
+        spellings = self._spellings
+        previous = spellings[-1]  # followers: the words that came after it before
+        followers = [w for before, w in zip(spellings[start - 1:-1], self._word_of[start:])
+                     if before == previous and w is not None]
+        if len(self._located) > 4096:
+            self._located.clear()  # bounded: a long session must not grow memory without end
+        return RecentWords(self._predictor.index, words, followers, self._located)
 
     def _advance(self, valid: int) -> None:
         """Bring the LSTM state to the end of ``self._tokens``; cache entries past ``valid`` are stale."""

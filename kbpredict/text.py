@@ -141,17 +141,6 @@ def wikitext_heading_level(line: str) -> int:
     return 1 if _WIKITEXT_TOP_HEADING_RE.match(line) else 2
 
 
-def wikitext_documents(text: str) -> list[str]:
-    """Split raw WikiText into articles at top-level ``= Title =`` headings, each normalized."""
-    documents: list[list[str]] = [[]]
-    for line in _LINE_BREAKS_RE.sub("\n", text).split("\n"):
-        if wikitext_heading_level(line) == 1 and documents[-1]:
-            documents.append([])
-        documents[-1].append(line)
-    normalized = (normalize("\n".join(doc), wikitext=True) for doc in documents)
-    return [doc for doc in normalized if doc]
-
-
 def protocol_tokens(text: str) -> list[str]:
     """The whitespace tokens of PROTOCOL.md's typed stream (used by the benchmark)."""
     return normalize(text, wikitext=True).split()

@@ -152,3 +152,31 @@ def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
     assert "| next-word top-3 ≥ 1.3× Presage | 1.20× | **not met** |" in report
     assert "| RSS ≤ 60 MB | 80.0 MB | **not met** |" in report
     assert (tmp_path / "latency.png").exists() or (tmp_path / "plots-skipped.txt").exists()
+
+
+def test_tuning_the_text_cache_ranks_settings_and_restores_the_shipped_ones(bundle):
+    from kbpredict.candidates import RecentWords
+
+    from bench.tune_recent import tune
+
+    shipped = RecentWords.weight, RecentWords.pair_weight
+    # A text that repeats itself (two names outside the vocabulary): the cache must help.
+    tokens = (text(15, seed=31) + " Zorblatt Quelmorth said yes. " + text(15, seed=32)
+              + " Zorblatt Quelmorth said no.").split()
+    found = tune(bundle, tokens, {"weight": [0.0, 0.1], "pair_weight": [0.0, 0.2]})
+    assert (RecentWords.weight, RecentWords.pair_weight) == shipped
+    rows = found["rows"]
+    assert [r["ksr"] for r in rows] == sorted((r["ksr"] for r in rows), reverse=True)
+    assert rows[0]["ksr"] > found["model_only"]["ksr"]
+
+
+def test_perplexity_of_several_bundles_to_json(bundle, corpus_dir, tmp_path):
+    import json
+
+    from bench.__main__ import main
+
+    out = tmp_path / "ppl.json"
+    assert main(["perplexity", "--model", str(bundle), "--also", str(bundle), "--test",
+                 str(corpus_dir / "valid.txt"), "--out", str(out)]) == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) == 2 and rows[0]["perplexity"] == rows[1]["perplexity"] > 1

@@ -65,3 +65,11 @@ def test_predict_says_when_it_completes_a_word(bundle):
     lines = run("predict", "I would like to vi", "--model", str(bundle)).output.strip().splitlines()
     assert lines[0].startswith('completing "vi"') and lines[1].startswith("1. visit")
     assert not run("predict", "I would like to ", "--model", str(bundle)).output.startswith("completing")
+
+
+def test_no_adapt_suggests_from_the_model_alone(bundle):
+    text = "We went to Zorblatt to see a book. The old river is near Zo"
+    adapted = json.loads(run("predict", text, "--model", str(bundle), "--json").output)
+    alone = json.loads(run("predict", text, "--model", str(bundle), "--json", "--no-adapt").output)
+    assert "Zorblatt" in [s["word"] for s in adapted["suggestions"]]
+    assert "Zorblatt" not in [s["word"] for s in alone["suggestions"]]

@@ -89,9 +89,11 @@ def test_keystrokes_inside_a_word_never_run_the_lstm(predictor, counted):
     session = predictor.session()
     session.type("I would like to ")
     calls = counted.calls
-    for ch in "visit":
+    for ch in "visi":
         session.type(ch)
         assert session.suggestions(3)
+    session.type("t")
+    assert "visit" not in words(session.suggestions(3))  # the word as typed: space commits it
     assert counted.calls == calls
     session.type(" ")
     assert counted.calls == calls + 1  # the committed word: exactly one LSTM step
@@ -287,3 +289,66 @@ def test_top_k_shortcut_is_exact(spread):
         top = _top_indices(scores, min(want, size))
         assert np.array_equal(np.sort(scores[top])[::-1], np.sort(scores)[::-1][: len(top)])
         assert list(scores[top]) == sorted(scores[top], reverse=True)
+
+
+def test_a_word_outside_the_vocabulary_typed_once_is_offered_again(predictor):
+    text = "We went to Zorblatt to see a book. The old river is near Zo"
+    assert "Zorblatt" in words(predictor.suggest(text, 3))
+    assert "Zorblatt" not in words(predictor.suggest(text, 3, adapt=False))
+    # It is the text's own word: gone when the text no longer holds it.
+    assert "Zorblatt" not in words(predictor.suggest("We went to London. The old river is near Zo", 3))
+
+
+def test_the_word_that_followed_before_comes_back_after_the_same_word(predictor):
+    text = "Anna Quelmorth read the old letter. Later Anna "
+    assert "Quelmorth" in words(predictor.suggest(text, 3))
+    assert "Quelmorth" not in words(predictor.suggest(text, 3, adapt=False))
+
+
+def test_the_word_exactly_as_typed_is_not_offered(predictor):
+    for text, typed in [("I would like to visit", "visit"), ("We went to London", "London"), ("the", "the")]:
+        assert typed not in words(predictor.suggest(text, 3))
+    # ... but the same letters in another case are: "the" at the start may become "The".
+    assert words(predictor.suggest("I would like to vis", 1)) == ["visit"]
+
+
+def test_adapt_must_be_a_bool(predictor):
+    with pytest.raises(InvalidArgumentError):
+        predictor.session(adapt="yes")
+
+
+def test_recent_words_mix_the_model_with_the_texts_words():
+    import numpy as np
+
+    from kbpredict.candidates import CandidateIndex, RecentWords
+
+    vocab = ["<unk>", "<s>", "</s>", "the", "cat", "dog"]
+    index = CandidateIndex(vocab, [3, 4, 5], [("zed", 3), ("zap", 1)], unknown_id=0)
+    p = np.array([0.1, 0.0001, 0.05, 0.5, 0.2, 0.1499])
+    recent = RecentWords(index, ["cat", "cat", "Quorn", "zed"], ["cat"])
+    a = RecentWords.weight * 4 / (4 + RecentWords.prior_words)
+    b = RecentWords.pair_weight * 1 / (1 + RecentWords.prior_pairs)
+    mu = RecentWords.oov_weight
+    expected = {
+        "cat": (1 - a - b) * 0.2 + a * 2 / 4 + b * 1,
+        "Quorn": (1 - a - b) * 0.1 * (mu * 1 / 2) + a * 1 / 4,  # in neither vocabulary nor word list
+        "zed": (1 - a - b) * 0.1 * ((1 - mu) * 3 / 4 + mu * 1 / 2) + a * 1 / 4,
+    }
+    mixed = recent.mixture(np.log(p), 0, len(recent))
+    assert dict(zip(recent.surfaces, mixed.tolist())) == pytest.approx(expected)
+    # The suggestion bar uses the same numbers; the model's own words are scaled by 1 - a - b.
+    top = {s.word: s.score for s in index.top(np.log(p), "", 6, recent)}
+    assert top["cat"] == pytest.approx(expected["cat"])
+    assert top["the"] == pytest.approx((1 - a - b) * 0.5)
+    assert top["Quorn"] == pytest.approx(expected["Quorn"])
+    # No recent words, no pairs: the model alone.
+    alone = RecentWords(index, ["dog"], [])
+    assert alone.model_weight == pytest.approx(1 - RecentWords.weight / (1 + RecentWords.prior_words))
+
+
+def test_a_long_text_keeps_the_cache_bounded(predictor):
+    session = predictor.session()
+    session.update(" ".join(f"Word{i}" for i in range(5000)) + " ")
+    recent = session._recent
+    assert 0 < len(recent) < 400  # only the last 2,000 characters' words
+    assert "Word4999" in recent.surfaces and "Word10" not in recent.surfaces

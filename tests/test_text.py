@@ -10,7 +10,6 @@ from kbpredict.text import (
     split_trailing_word,
     token_spans,
     tokenize,
-    wikitext_documents,
 )
 
 
@@ -56,8 +55,34 @@ def test_wikitext_normalization_follows_the_protocol():
 
 
 def test_wikitext_documents_split_at_top_level_headings():
+    from train.data import documents
+
     raw = " = A = \n text one . \n = = Sub = = \n more . \n = B = \n text two . \n"
-    assert wikitext_documents(raw) == ["text one.\nmore.", "text two."]
+    assert documents(raw, "wikitext") == [[["text", "one", "."], ["more", "."]], [["text", "two", "."]]]
+
+
+def test_every_reader_applies_the_same_format_rules(tmp_path):
+    """In memory (whole files) and streamed (line by line) give the same documents, every format."""
+    from train.data import documents, read_text
+    from train.shards import stream_lines
+
+    samples = {
+        "wikitext": " = A = \n\n The game @-@ play , it 's ( not ) 3 @.@ 5 . \n = = Part = = \n more <unk> . \n = B = \n two \n",
+        "tokens": "a b <unk> c\n\nd e\n",  # an empty line counts: its end-of-line is a token
+        "plain": "Hello  world.\r\nSecond line\u2028third\n\n  \n\x00last one, \u201cquoted\u201d",
+    }
+    for text_format, text in samples.items():
+        path = tmp_path / f"{text_format}.txt"
+        path.write_bytes(text.encode("utf-8"))
+        streamed: list[list[list[str]]] = []
+        for starts, tokens in stream_lines(path, text_format):
+            if starts:
+                streamed.append([])
+            streamed[-1].append(tokens)
+        whole = documents(read_text(str(path)), text_format)
+        flat = lambda docs: [[t for line in doc for t in line + ["\n"]] for doc in docs]
+        assert flat(streamed) == flat(whole), text_format
+    assert documents(samples["tokens"], "tokens") == [[["a", "b", "<unk>", "c"], [], ["d", "e"]]]
 
 
 def test_plain_normalization_collapses_spaces_and_line_ends():

@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from kbpredict.text import normalize, tokenize, wikitext_documents
+from kbpredict.text import normalize, tokenize, wikitext_heading_level
 from kbpredict.vocab import Vocabulary
 
 TEXT_FORMATS = ("plain", "wikitext", "tokens")
@@ -37,20 +37,53 @@ def detect_format(text: str) -> str:
     return "plain"
 
 
+def line_tokens(lines: Iterable[str], text_format: str) -> Iterator[tuple[bool, list[str]]]:
+    """(starts a document, tokens) for each line: the one place the text-format rules live.
+
+    Every reader goes through here, line by line: whole files in memory (:func:`documents`) and
+    streamed corpora (``train.shards.stream_lines``), so both give the same ids.
+
+    - ``tokens`` (PTB, WikiText tokens): split on spaces, kept exactly; every line counts, an
+      empty one too (its end-of-line is a token in the literature's perplexity);
+    - ``wikitext``: a top-level ``= Title =`` line starts the next document, section headings are
+      dropped, the rest normalized as in PROTOCOL.md;
+    - ``plain``: normalized; lines without tokens are skipped.
+    """
+    if text_format not in TEXT_FORMATS:
+        raise DataError(f"unknown text format {text_format!r}; choose one of {', '.join(TEXT_FORMATS)} or auto")
+    start = True
+    for raw in lines:
+        raw = raw.rstrip("\r\n")  # the line end is the end-of-line id, added by the caller
+        if text_format == "tokens":
+            yield start, raw.split()
+            start = False
+            continue
+        if text_format == "wikitext":
+            level = wikitext_heading_level(raw)
+            if level:
+                start = start or level == 1  # a new article; a section heading is just dropped
+                continue
+            tokens = tokenize(normalize(raw, wikitext=True), unknown_marker=True)
+        else:
+            tokens = tokenize(normalize(raw), unknown_marker=True)
+        if tokens:
+            yield start, tokens
+            start = False
+
+
 def documents(text: str, text_format: str) -> list[list[list[str]]]:
     """Split text into documents, each a list of token lines (without line-end tokens)."""
     if text_format == "auto":
         text_format = detect_format(text)
-    if text_format == "tokens":
-        # Already tokenized (PTB, WikiText tokens for literature perplexity): split on spaces only.
-        return [[line.split() for line in text.splitlines()]]
-    if text_format == "wikitext":
-        docs = wikitext_documents(text)
-    elif text_format == "plain":
-        docs = [normalize(text)]
-    else:
-        raise DataError(f"unknown text format {text_format!r}; choose one of {', '.join(TEXT_FORMATS)} or auto")
-    return [[tokenize(line, unknown_marker=True) for line in doc.split("\n") if line] for doc in docs]
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the newline that ends the last line starts no new one
+    docs: list[list[list[str]]] = []
+    for starts, tokens in line_tokens(lines, text_format):
+        if starts or not docs:
+            docs.append([])
+        docs[-1].append(tokens)
+    return docs
 
 
 def token_lines(paths: Iterable[str], text_format: str) -> Iterator[list[str]]:

@@ -17,10 +17,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from kbpredict.text import normalize, tokenize, wikitext_heading_level
-from kbpredict.vocab import Vocabulary
 
-from .data import DataError, detect_format
+from .data import DataError, detect_format, line_tokens
 
 MANIFEST = "manifest.json"
 TOKEN_DTYPE = np.dtype("<i4")
@@ -63,27 +61,12 @@ def _file_format(path: Path, text_format: str) -> str:
 def stream_lines(path: Path, text_format: str) -> Iterator[tuple[bool, list[str]]]:
     """(starts a document, tokens) for each line, reading the file line by line.
 
-    The same rules as :func:`train.data.documents`, applied one line at a time: each file starts
-    a document; in WikiText a top-level ``= Title =`` line starts the next one.
+    The rules are :func:`train.data.line_tokens`'s, shared with the in-memory reader; each file
+    starts a document.
     """
     text_format = _file_format(path, text_format)
-    start = True
     with open_text(path) as handle:
-        for raw in handle:
-            raw = raw.rstrip("\r\n")  # the line end is the end-of-line id, added by the caller
-            if text_format == "tokens":
-                tokens = raw.split()
-            elif text_format == "wikitext":
-                level = wikitext_heading_level(raw)
-                if level:
-                    start = start or level == 1  # a new article; a section heading is just dropped
-                    continue
-                tokens = tokenize(normalize(raw, wikitext=True), unknown_marker=True)
-            else:
-                tokens = tokenize(normalize(raw), unknown_marker=True)
-            if tokens:
-                yield start, tokens
-                start = False
+        yield from line_tokens(handle, text_format)
 
 
 class ShardWriter:
