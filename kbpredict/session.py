@@ -206,7 +206,7 @@ class Session:
                      if before == previous and w is not None]
         if len(self._located) > 4096:
             self._located.clear()  # bounded: a long session must not grow memory without end
-        return RecentWords(self._predictor.index, words, followers, self._located)
+        return RecentWords(self._predictor.index, words, followers, self._located, previous)
 
     def _advance(self, valid: int) -> None:
         """Bring the LSTM state to the end of ``self._tokens``; cache entries past ``valid`` are stale."""

@@ -352,3 +352,20 @@ def test_a_long_text_keeps_the_cache_bounded(predictor):
     recent = session._recent
     assert 0 < len(recent) < 400  # only the last 2,000 characters' words
     assert "Word4999" in recent.surfaces and "Word10" not in recent.surfaces
+
+
+def test_the_word_just_typed_gets_no_cache_boost_right_after_itself():
+    import numpy as np
+
+    from kbpredict.candidates import CandidateIndex, RecentWords
+
+    index = CandidateIndex(["<unk>", "<s>", "</s>", "cat", "dog"], [3, 4], unknown_id=0)
+    log_probs = np.log(np.array([0.1, 0.1, 0.1, 0.4, 0.3]))
+    after_cat = RecentWords(index, ["cat", "cat", "dog"], [], previous="cat")
+    after_dog = RecentWords(index, ["cat", "cat", "dog"], [], previous="dog")
+    a = 1 - after_cat.model_weight
+    cat_after_cat, dog_after_cat = after_cat.mixture(log_probs, 0, 2)
+    cat_after_dog, _ = after_dog.mixture(log_probs, 0, 2)
+    assert cat_after_cat == pytest.approx((1 - a) * 0.4)  # "cat cat": the model alone
+    assert dog_after_cat == pytest.approx((1 - a) * 0.3 + a / 3)
+    assert cat_after_dog == pytest.approx((1 - a) * 0.4 + a * 2 / 3)
