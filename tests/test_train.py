@@ -82,6 +82,33 @@ def test_resume_continues_where_the_run_stopped(corpus_dir, tmp_path):
     assert not torch.equal(first["model"]["embedding.weight"], second["model"]["embedding.weight"])
 
 
+def test_init_from_starts_from_a_trained_model_with_a_fresh_schedule(trained_run, corpus_dir, tmp_path):
+    from tests.corpus import text
+
+    domain = tmp_path / "domain"
+    domain.mkdir()
+    (domain / "train.txt").write_text(text(80, seed=7), encoding="utf-8")
+    (domain / "valid.txt").write_text((corpus_dir / "valid.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    base = load_checkpoint(trained_run / "best.pt")
+    # --hidden-size asks for another shape: the checkpoint's shape and vocabulary win.
+    tuned_run = train_model(domain, tmp_path / "tuned", max_steps=10, eval_every=10, hidden_size=48,
+                            init_from=str(trained_run / "best.pt"))
+    fresh_run = train_model(domain, tmp_path / "fresh", max_steps=10, eval_every=10)
+    tuned, fresh = load_checkpoint(tuned_run / "last.pt"), load_checkpoint(fresh_run / "last.pt")
+    assert tuned["model_config"] == base["model_config"]
+    assert torch.equal(tuned["vocab_model"], base["vocab_model"])
+    assert tuned["step"] == 10  # a new run: its own steps and schedule
+    assert tuned["history"][-1]["valid_ppl"] < 0.5 * fresh["history"][-1]["valid_ppl"]
+
+
+def test_init_from_a_missing_checkpoint_is_a_clear_error(corpus_dir, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "train", "--train", str(corpus_dir / "train.txt"),
+                             "--out", str(tmp_path / "run"), "--init-from", str(tmp_path / "none.pt"),
+                             "--preset", "test"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "no checkpoint" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_resume_without_a_checkpoint_is_a_clear_error(corpus_dir, tmp_path):
     result = subprocess.run([sys.executable, "-m", "train", "--train", str(corpus_dir / "train.txt"),
                              "--out", str(tmp_path / "none"), "--resume", "--preset", "test"],

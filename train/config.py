@@ -35,6 +35,7 @@ class TrainConfig:
     out: str = "runs/model"  # checkpoints, vocabulary and logs go here
     text_format: str = "auto"  # plain | wikitext | tokens (already tokenized, e.g. PTB) | auto
     vocab: str = ""  # an existing sentencepiece model to reuse instead of building one
+    init_from: str = ""  # start from this checkpoint's weights, shape and vocabulary (fine-tuning)
     vocab_size: int = 25_000  # words incl. 3 control ids; keyboards need 20k-32k
     cell: str = "lstm"
     embedding_size: int = 256

@@ -95,7 +95,8 @@ class Trainer:
             manifest = read_manifest(config.data)
             vocab = Vocabulary.from_file(str(Path(config.data) / manifest["vocab_file"]))
             if checkpoint is not None and bytes(checkpoint["vocab_model"].numpy()) != vocab.serialized():
-                raise DataError("--resume: the data directory's vocabulary differs from the checkpoint's")
+                raise DataError("the data directory's vocabulary differs from the checkpoint's "
+                                "(prepare the data with --vocab set to the checkpoint run's vocab.model)")
             valid = None
             if manifest["splits"].get("valid"):
                 stream = TokenStream(config.data, "valid")
@@ -118,7 +119,10 @@ class Trainer:
 
     def _vocabulary(self, checkpoint: dict | None) -> Vocabulary:
         if checkpoint is not None:
-            return Vocabulary.from_bytes(bytes(checkpoint["vocab_model"].numpy()))
+            data = bytes(checkpoint["vocab_model"].numpy())
+            if not (self.out / "vocab.model").exists():
+                (self.out / "vocab.model").write_bytes(data)
+            return Vocabulary.from_bytes(data)
         if self.config.vocab:
             return Vocabulary.from_file(self.config.vocab)
         self._log(f"building a {self.config.vocab_size}-word vocabulary with sentencepiece")
@@ -149,7 +153,19 @@ class Trainer:
                 raise DataError(f"--resume: no checkpoint at {last}")
             checkpoint = load_checkpoint(last)
             self._log(f"resuming from {last} at step {checkpoint['step']}")
-        vocab, train_stream, valid_ids = self._data(checkpoint)
+        init = None
+        if config.init_from:
+            # Fine-tuning or training on: the model's shape and vocabulary are the checkpoint's;
+            # the optimizer, schedule and step count start afresh.
+            init = load_checkpoint(config.init_from)
+            shape = init["model_config"]
+            config = self.config = dataclasses.replace(
+                config, vocab_size=shape["vocab_size"], embedding_size=shape["embedding_size"],
+                hidden_size=shape["hidden_size"], num_layers=shape["num_layers"], cell=shape["cell"])
+            if checkpoint is None:
+                self._log(f"starting from the weights of {config.init_from} (step {init['step']}, "
+                          f"validation perplexity {init['best_valid_ppl']:.2f} on its own validation text)")
+        vocab, train_stream, valid_ids = self._data(checkpoint if checkpoint is not None else init)
         model_config = config.model_config(len(vocab))
         if checkpoint is not None and checkpoint["model_config"] != dataclasses.asdict(model_config):
             raise DataError("--resume: the checkpoint's model shape differs from this configuration")
@@ -159,6 +175,8 @@ class Trainer:
         model = LanguageModel(model_config, dropout=config.dropout).to(self.device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         step, epoch, batch_index, best, history = 0, 0, 0, math.inf, []
+        if init is not None and checkpoint is None:
+            model.load_state_dict(init["model"])
         if checkpoint is not None:
             model.load_state_dict(checkpoint["model"])
             optimizer.load_state_dict(checkpoint["optimizer"])
