@@ -20,6 +20,7 @@ def compare(bundles: list[Path], test: Path, ppl_test: Path, words: int, ppl_tok
         predictor = Predictor.load(bundle)
         info = predictor.info
         accuracy, _ = kbpredict_accuracy(bundle, tokens)
+        alone, _ = kbpredict_accuracy(bundle, tokens, adapt=False)
         speed = keystrokes(predictor, tokens[:3000])
         ppl = perplexity(predictor, str(ppl_test), max_tokens=ppl_tokens, progress=Progress(f"{bundle.name} ppl"))
         rows.append({
@@ -28,6 +29,7 @@ def compare(bundles: list[Path], test: Path, ppl_test: Path, words: int, ppl_tok
             "vocabulary": info.shape.vocab_size, "parameters": info.shape.parameters,
             "bundle_mb": round(bundle_size(bundle)["bundle_bytes"] / 1e6, 2),
             "ksr": accuracy["ksr"], "next_word_top3": accuracy["next_word_top3"], "perplexity": ppl["perplexity"],
+            "ksr_model_only": alone["ksr"], "next_word_top3_model_only": alone["next_word_top3"],
             "ppl_tokens": ppl["tokens"], "word_commit_p99_us": speed["word_commit"]["p99_us"],
             "in_word_p99_us": speed["in_word_keystroke"]["p99_us"], "test_tokens": len(tokens),
             "training": {k: info.training.get(k) for k in ("step", "epoch", "elapsed_s")},
@@ -37,14 +39,20 @@ def compare(bundles: list[Path], test: Path, ppl_test: Path, words: int, ppl_tok
 
 def table(rows: list[dict]) -> str:
     """The comparison as markdown."""
-    lines = ["| model | cell | emb / hidden | params | bundle MB | KSR@3 | next-word top-3 | perplexity | "
-             "word commit p99 (µs) |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| model | cell | emb / hidden | params | bundle MB | KSR@3 | next-word top-3 | KSR@3 / top-3, "
+             "model only | perplexity | word commit p99 (µs) |", "|---|---|---|---|---|---|---|---|---|---|"]
+
+    def pct(value) -> str:
+        return "–" if value is None else f"{100 * value:.1f}%"
+
     for r in rows:
         lines.append(f"| `{Path(r['model']).name}` | {r['cell'].upper()} | {r['embedding_size']} / {r['hidden_size']} "
-                     f"| {r['parameters'] / 1e6:.2f}M | {r['bundle_mb']:.2f} | {100 * r['ksr']:.1f}% | "
-                     f"{100 * r['next_word_top3']:.1f}% | {r['perplexity']:.1f} | {r['word_commit_p99_us']:.0f} |")
+                     f"| {r['parameters'] / 1e6:.2f}M | {r['bundle_mb']:.2f} | {pct(r['ksr'])} | "
+                     f"{pct(r['next_word_top3'])} | {pct(r.get('ksr_model_only'))} / "
+                     f"{pct(r.get('next_word_top3_model_only'))} | {r['perplexity']:.1f} | "
+                     f"{r['word_commit_p99_us']:.0f} |")
     tokens = rows[0]["test_tokens"] if rows else 0
     lines += ["", f"KSR@3 and next-word top-3: WikiText-2 raw test, first {tokens:,} tokens (PROTOCOL.md), driven "
-              "through the Session. Perplexity: WikiText-2 tokens test over each model's own vocabulary, so it "
+              "through the Session, with the text cache (\"model only\": without it). Perplexity: WikiText-2 tokens test over each model's own vocabulary, so it "
               "compares only models with the same vocabulary size. Word-commit p99: one thread, 3,000 words."]
     return "\n".join(lines) + "\n"
