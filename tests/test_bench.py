@@ -180,3 +180,16 @@ def test_perplexity_of_several_bundles_to_json(bundle, corpus_dir, tmp_path):
                  str(corpus_dir / "valid.txt"), "--out", str(out)]) == 0
     rows = json.loads(out.read_text())["rows"]
     assert len(rows) == 2 and rows[0]["perplexity"] == rows[1]["perplexity"] > 1
+
+
+def test_compare_puts_models_side_by_side_with_and_without_the_text_cache(bundle, corpus_dir, tmp_path):
+    from bench.compare import compare, table
+
+    test = tmp_path / "test.txt"
+    test.write_text(text(40, seed=41), encoding="utf-8")
+    rows = compare([bundle], test, corpus_dir / "valid.txt", words=300)
+    row = rows[0]
+    assert row["test_tokens"] == 300 and row["parameters"] > 0 and row["perplexity"] > 1
+    assert 0 < row["ksr"] < 1 and 0 < row["ksr_model_only"] < 1
+    assert row["ksr"] != row["ksr_model_only"]  # two different runs: with and without the text cache
+    assert f"{100 * row['ksr']:.1f}%" in table(rows) and f"{100 * row['ksr_model_only']:.1f}%" in table(rows)
