@@ -82,9 +82,11 @@ import json, sys, time
 start = time.perf_counter()
 from kbpredict import Predictor
 imported = time.perf_counter()
-def peak_kb():
+def status_kb(field):
     with open("/proc/self/status") as status:
-        return int(status.read().split("VmHWM:")[1].split()[0])
+        return int(status.read().split(field + ":")[1].split()[0])
+def peak_kb():
+    return status_kb("VmHWM")
 rss_import = peak_kb()
 predictor = Predictor.load(sys.argv[1])
 predictor.suggest("The ", 3)
@@ -95,7 +97,8 @@ for ch in sys.stdin.read():
     session.suggestions(3)
 print(json.dumps({"import_s": imported - start, "load_to_first_suggestion_s": first - imported,
                   "cold_start_s": first - start, "rss_after_import_kb": rss_import,
-                  "peak_rss_kb": peak_kb()}))
+                  "peak_rss_kb": peak_kb(), "rss_anon_kb": status_kb("RssAnon"),
+                  "rss_file_kb": status_kb("RssFile")}))
 """
 
 
@@ -114,6 +117,10 @@ def cold_start(bundle: Path, tokens: list[str], runs: int = 5) -> dict:
         "load_to_first_suggestion_ms": round(1e3 * median["load_to_first_suggestion_s"], 1),
         "rss_after_import_mb": round(median["rss_after_import_kb"] / 1024, 1),
         "peak_rss_mb": round(median["peak_rss_kb"] / 1024, 1),
+        # RSS = private (anonymous) memory + resident pages of mapped files: shared libraries and
+        # the model. The file part is shared with other processes and varies with the page cache.
+        "rss_anon_mb": round(median["rss_anon_kb"] / 1024, 1),
+        "rss_file_mb": round(median["rss_file_kb"] / 1024, 1),
         "runs": runs,
     }
 
