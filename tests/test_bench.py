@@ -139,6 +139,7 @@ def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
     speed = {"precision": "int8", "in_word_keystroke": percentile, "word_commit": dict(percentile, p99_us=900.0),
              "paste_200_words": percentile, "cold_start_ms": 190.0, "import_ms": 120.0,
              "load_to_first_suggestion_ms": 70.0, "peak_rss_mb": 80.0, "rss_after_import_mb": 50.0,
+             "rss_anon_mb": 45.0, "rss_file_mb": 35.0,
              "bundle_bytes": 4_900_000}
     results = {"started": "now", "seconds": 1.0, "machine": "2 cores",
                "model": {"path": "m", "precision": "int8", "parameters": 1, "vocabulary": 2, "cell": "lstm",
@@ -150,7 +151,8 @@ def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
     assert "| KSR@3 (case-sensitive, headline) | 56.0% | 45.0% | 1.24× |" in report
     assert "| KSR@3 ≥ 55% | 56.0% | met |" in report
     assert "| next-word top-3 ≥ 1.3× Presage | 1.20× | **not met** |" in report
-    assert "| RSS ≤ 60 MB | 80.0 MB | **not met** |" in report
+    assert "| RSS ≤ 60 MB | 80.0 MB (45.0 MB private) | **not met** |" in report
+    assert "(RssFile) (MB) | 45.0 / 35.0 |" in report
     assert (tmp_path / "latency.png").exists() or (tmp_path / "plots-skipped.txt").exists()
 
 
