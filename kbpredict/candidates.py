@@ -90,16 +90,20 @@ class CandidateIndex:
         """The slice of sorted words whose lower-cased spelling starts with ``prefix``."""
         return prefix_span(self._keys, prefix)
 
-    def locate(self, word: str) -> tuple[int, float]:
-        """(model id, log-offset) of the entry spelled exactly ``word``; id -1 if there is none."""
+    def entry(self, word: str) -> tuple[int, float, bool]:
+        """(model id, share among the word list's words, outside the vocabulary?) of ``word``.
+
+        A word in neither the vocabulary nor the word list is the unknown id with share 0.
+        """
         key = word.lower()
         j = bisect.bisect_left(self._keys, key)
         while j < len(self._keys) and self._keys[j] == key:
             if self._surfaces[j] == word:
-                offset = float(self._offsets[j]) if self._offsets is not None else 0.0
-                return int(self._ids[j]), offset
+                i = int(self._ids[j])
+                share = math.exp(float(self._offsets[j])) if self._offsets is not None else 1.0
+                return i, share, i == self.unknown_id
             j += 1
-        return -1, 0.0
+        return self.unknown_id, 0.0, True
 
     def top(self, log_probs: np.ndarray, prefix: str, k: int,
             recent: "RecentWords | None" = None) -> list[Suggestion]:
@@ -145,14 +149,6 @@ class CandidateIndex:
             entry[1] += p
         ranked = sorted(merged.values(), key=lambda item: -item[1])[:k]
         return [Suggestion(word, score) for word, score in ranked]
-
-
-def _where(index: CandidateIndex, word: str) -> tuple[int, float, bool]:
-    """(model id, share among the word list's words, outside the vocabulary?) of one word."""
-    i, offset = index.locate(word)
-    if i < 0:
-        return index.unknown_id, 0.0, True  # in neither the vocabulary nor the word list
-    return i, math.exp(offset), i == index.unknown_id
 
 
 class RecentWords:
@@ -213,7 +209,7 @@ class RecentWords:
             pair_of = np.fromiter((pairs.get(w, 0) for w in self.surfaces), dtype=np.float64, count=size)
             self._cached += pair_weight * pair_of / m
         # each word's (model id, share among the word list's words, outside the vocabulary?)
-        located = [memo.get(w) or memo.setdefault(w, _where(index, w)) for w in self.surfaces]
+        located = [memo.get(w) or memo.setdefault(w, index.entry(w)) for w in self.surfaces]
         self._ids = np.fromiter((i for i, _, _ in located), dtype=np.int64, count=size)
         list_share = np.fromiter((share for _, share, _ in located), dtype=np.float64, count=size)
         oov = np.fromiter((out for _, _, out in located), dtype=bool, count=size)

@@ -17,7 +17,6 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-
 from .data import DataError, detect_format, line_tokens
 
 MANIFEST = "manifest.json"
