@@ -7,7 +7,9 @@ PYTEST_ARGS ?=
 
 MODEL  ?=
 FP32_MODEL ?=
-BENCH_DATA = --test $(DATA)/wikitext-2/test.txt --ppl-test $(DATA)/wikitext-2-tokens/test.txt
+# The headline test text is what people type (conversational); WikiText-2 sits beside it.
+BENCH_DATA = --test $(DATA)/conversational/test.txt $(DATA)/wikitext-2/test.txt \
+	--ppl-test $(DATA)/conversational/test.txt $(DATA)/wikitext-2-tokens/test.txt
 BENCH_ARGS ?= $(if $(MODEL),--model $(MODEL)) $(if $(FP32_MODEL),--fp32-model $(FP32_MODEL))
 
 DATA   ?= ../shared/data
@@ -17,7 +19,7 @@ THREADS ?= 2
 PTB_RUN ?= runs/ptb
 PTB_EPOCHS ?= 18
 
-.PHONY: test test-fast demo default-model ptb bench bench-quick presage clean
+.PHONY: test test-fast demo default-model tiny-model ptb bench bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,16 +46,41 @@ test: $(VENV)/.installed-dev
 test-fast: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-# Reproduce the shipped default model: 5 epochs on WikiText-2, then 3 more from its best weights
-# with a fresh schedule (--init-from), then the int8 export into the package. Each stage resumes
-# if a run is under way. About 1 h 56 min + 1 h 10 min on one core of this 2-core CPU.
-WT2 = --train $(DATA)/wikitext-2-tokens/train.txt --valid $(DATA)/wikitext-2-tokens/valid.txt --preset default
-default-model: $(VENV)/.installed-dev
-	$(BIN)/python -m train $(WT2) --out $(DEFAULT_RUN) --threads $(THREADS) \
+# The shipped default model is trained on a weighted mix of conversational English and WikiText-2
+# (README, "The shipped model"): prepare the mix into shards (skipped once its manifest exists),
+# train (resuming a run under way), then export int8 into the package with parity checked on the
+# conversational validation text. TINY_RUN: the same for the Gboard-sized model.
+CONV = $(DATA)/conversational
+MIX = $(DATA)/wikitext-2-tokens/train.txt@0.75 \
+	$(CONV)/train/selfdialogue.txt.gz@1 $(CONV)/train/topicalchat.txt.gz@1.5 $(CONV)/train/goemotions.txt.gz@1.5 \
+	$(CONV)/train/casino.txt.gz@1.5 $(CONV)/train/synthetic_persona_chat.txt.gz@1 $(CONV)/train/gutenberg.txt.gz@0.5 \
+	$(CONV)/train/sgd.txt.gz@0.4 $(CONV)/train/taskmaster.txt.gz@1 $(CONV)/train/polyai.txt.gz@1 \
+	$(CONV)/train/stackexchange.txt.gz@1 $(CONV)/train/chatterbot.txt.gz@1 $(CONV)/train/multidogo.txt.gz@0.5 \
+	$(CONV)/train/clinc150.txt.gz@0.5 $(CONV)/train/hwu64.txt.gz@0.5
+MIX_DATA ?= runs/mix-25k
+MIX_DATA_TINY ?= runs/mix-10k
+TINY_RUN ?= runs/tiny
+# Optimizer steps (batch 32 x 35 tokens): 7,500 is ~0.62 of the 13.5M-token mix, what fit one session on this CPU
+DEFAULT_STEPS ?= 7500
+TINY_STEPS ?= 6500
+
+$(MIX_DATA)/manifest.json:
+	$(BIN)/python -m train.prepare --text $(MIX) --valid $(CONV)/valid.txt --out $(MIX_DATA) --vocab-size 25000 \
+		--interleave --mask '[NAME]' '[RELIGION]'
+
+$(MIX_DATA_TINY)/manifest.json:
+	$(BIN)/python -m train.prepare --text $(MIX) --valid $(CONV)/valid.txt --out $(MIX_DATA_TINY) --vocab-size 10000 \
+		--interleave --mask '[NAME]' '[RELIGION]'
+
+default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
+	$(BIN)/python -m train --data $(MIX_DATA) --out $(DEFAULT_RUN) --preset default --threads $(THREADS) --max-steps $(DEFAULT_STEPS) \
 		$(if $(wildcard $(DEFAULT_RUN)/last.pt),--resume)
-	$(BIN)/python -m train $(WT2) --out $(DEFAULT_RUN)-more --init-from $(DEFAULT_RUN)/best.pt --epochs 3 --lr 1e-3 \
-		--warmup-steps 100 --threads $(THREADS) $(if $(wildcard $(DEFAULT_RUN)-more/last.pt),--resume)
-	$(BIN)/python -m export --checkpoint $(DEFAULT_RUN)-more/best.pt --out kbpredict/models/default
+	$(BIN)/python -m export --checkpoint $(DEFAULT_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt
+
+tiny-model: $(VENV)/.installed-dev $(MIX_DATA_TINY)/manifest.json
+	$(BIN)/python -m train --data $(MIX_DATA_TINY) --out $(TINY_RUN) --preset tiny --threads $(THREADS) --max-steps $(TINY_STEPS) \
+		$(if $(wildcard $(TINY_RUN)/last.pt),--resume)
+	$(BIN)/python -m export --checkpoint $(TINY_RUN)/best.pt --out $(TINY_RUN)/bundle --valid $(CONV)/valid.txt
 
 # Penn Treebank with its own 10k vocabulary: train (resuming if under way), export int8 and fp32,
 # and write the test perplexity of both to bench/results/ptb.json. About 2 h on one CPU core.
@@ -73,9 +100,12 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev
 presage:
 	bash bench/presage/setup.sh
 
-# The full report (PROTOCOL.md: 20,000 test tokens), committed under bench/results/.
+# The full report (PROTOCOL.md: 20,000 test tokens), committed under bench/results/, and the
+# personal model's gain per source (bench/results/personal.json).
 bench: $(VENV)/.installed-bench presage
 	$(BIN)/python -m bench all --words 20000 --results bench/results $(BENCH_DATA) $(BENCH_ARGS)
+	$(BIN)/python -m bench personal --test $(DATA)/conversational/test.txt --fill $(DATA)/conversational/valid.txt \
+		--out bench/results/personal.json $(if $(MODEL),--model $(MODEL))
 
 # The same on ~2,000 tokens, for everyday use (results in bench/results/quick/, not committed).
 bench-quick: $(VENV)/.installed-bench presage

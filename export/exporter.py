@@ -70,11 +70,12 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
         if wordlist:
             if words_from:
                 sources, text_format = [Path(p) for p in words_from], payload["train_config"].get("text_format", "auto")
+                masks = tuple(payload.get("summary", {}).get("masks") or ())
             else:
-                sources, text_format = training_sources({**payload.get("summary", {}),
-                                                         "text_format": payload["train_config"].get("text_format")})
+                sources, text_format, masks = training_sources(
+                    {**payload.get("summary", {}), "text_format": payload["train_config"].get("text_format")})
             if sources:
-                extra = build_wordlist(sources, text_format, vocab, words_min_count)
+                extra = build_wordlist(sources, text_format, vocab, words_min_count, masks=masks)
                 write_wordlist(Path(tmp) / WORDLIST_FILE, extra)
 
         training = {**payload.get("summary", {}), "checkpoint": str(Path(checkpoint_path).resolve()),

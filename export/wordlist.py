@@ -11,24 +11,27 @@ from kbpredict.vocab import Vocabulary
 from train.shards import expand_inputs, read_manifest, stream_lines
 
 
-def training_sources(summary: dict) -> tuple[list[Path], str]:
-    """The training text of a run (files, or a prepared data directory's sources), if still here."""
-    files = []
+def training_sources(summary: dict) -> tuple[list[Path], str, tuple[str, ...]]:
+    """The training text of a run (files, or a prepared data directory's sources), if still here,
+    its text format and the placeholders it read as the unknown word."""
+    files, masks = [], tuple(summary.get("masks") or ())
     for item in summary.get("train_files") or []:
         path = Path(item)
         if path.is_dir() and (path / "manifest.json").exists():
-            files += [Path(p) for p in read_manifest(path)["sources"]["train"]]
+            manifest = read_manifest(path)
+            files += [Path(p) for p in manifest["sources"]["train"]]
+            masks += tuple(manifest.get("masks") or ())
         elif path.exists():
             files += expand_inputs([str(path)])
-    return [f for f in files if f.is_file()], summary.get("text_format") or "auto"
+    return [f for f in files if f.is_file()], summary.get("text_format") or "auto", tuple(dict.fromkeys(masks))
 
 
 def build_wordlist(files: list[Path], text_format: str, vocab: Vocabulary, min_count: int = 2,
-                   max_words: int = 50_000) -> list[tuple[str, int]]:
+                   max_words: int = 50_000, masks: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     """Words seen at least ``min_count`` times that the vocabulary maps to unknown, most frequent first."""
     counts: Counter[str] = Counter()
     for path in files:
-        for _, tokens in stream_lines(path, text_format):
+        for _, tokens in stream_lines(path, text_format, masks):
             counts.update(tokens)
     unknown = vocab.specials.unknown
     kept = [(word, count) for word, count in counts.items()

@@ -62,8 +62,12 @@ def test_wikitext_documents_split_at_top_level_headings():
 
 
 def test_every_reader_applies_the_same_format_rules(tmp_path):
-    """In memory (whole files) and streamed (line by line) give the same documents, every format."""
+    """In memory (whole files), streamed line by line (plain and .gz) and through the weighted mix
+    (weight 1, blocks shorter than the text) give the same documents, every format."""
+    import gzip
+
     from train.data import documents, read_text
+    from train.mix import Source, mixed_blocks
     from train.shards import stream_lines
 
     samples = {
@@ -74,14 +78,23 @@ def test_every_reader_applies_the_same_format_rules(tmp_path):
     for text_format, text in samples.items():
         path = tmp_path / f"{text_format}.txt"
         path.write_bytes(text.encode("utf-8"))
-        streamed: list[list[list[str]]] = []
-        for starts, tokens in stream_lines(path, text_format):
-            if starts:
-                streamed.append([])
-            streamed[-1].append(tokens)
+        packed = tmp_path / f"{text_format}.txt.gz"
+        packed.write_bytes(gzip.compress(text.encode("utf-8")))
+
+        def as_documents(pairs):
+            docs: list[list[list[str]]] = []
+            for starts, tokens in pairs:
+                if starts or not docs:
+                    docs.append([])
+                docs[-1].append(tokens)
+            return docs
+
         whole = documents(read_text(str(path)), text_format)
         flat = lambda docs: [[t for line in doc for t in line + ["\n"]] for doc in docs]
-        assert flat(streamed) == flat(whole), text_format
+        mixed = [pair for _, block in mixed_blocks([Source(packed)], text_format, block_lines=2) for pair in block]
+        for name, pairs in [("streamed", stream_lines(path, text_format)), (".gz", stream_lines(packed, text_format)),
+                            ("mix", mixed)]:
+            assert flat(as_documents(pairs)) == flat(whole), (text_format, name)
     assert documents(samples["tokens"], "tokens") == [[["a", "b", "<unk>", "c"], [], ["d", "e"]]]
 
 

@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from kbpredict.text import normalize, tokenize, wikitext_heading_level
+from kbpredict.text import UNKNOWN_MARKER, normalize, tokenize, wikitext_heading_level
 from kbpredict.vocab import Vocabulary
 
 TEXT_FORMATS = ("plain", "wikitext", "tokens")
@@ -37,38 +37,59 @@ def detect_format(text: str) -> str:
     return "plain"
 
 
-def line_tokens(lines: Iterable[str], text_format: str) -> Iterator[tuple[bool, list[str]]]:
-    """(starts a document, tokens) for each line: the one place the text-format rules live.
+class LineRules:
+    """The one place the text-format rules live: raw lines in, (starts a document, tokens) out.
 
-    Every reader goes through here, line by line: whole files in memory (:func:`documents`) and
-    streamed corpora (``train.shards.stream_lines``), so both give the same ids.
+    Every reader goes through here, line by line: whole files in memory (:func:`documents`),
+    streamed corpora (``train.shards.stream_lines``) and the weighted mix (``train.mix``), so all
+    give the same ids.
 
     - ``tokens`` (PTB, WikiText tokens): split on spaces, kept exactly; every line counts, an
       empty one too (its end-of-line is a token in the literature's perplexity);
     - ``wikitext``: a top-level ``= Title =`` line starts the next document, section headings are
       dropped, the rest normalized as in PROTOCOL.md;
     - ``plain``: normalized; lines without tokens are skipped.
+
+    ``pending_start`` says whether the next line with tokens starts a document; it carries over
+    between calls, so a text read in pieces (the mix's blocks) keeps a heading that ended one
+    piece. Each string in ``masks`` (a corpus's placeholder such as GoEmotions' ``[NAME]``)
+    becomes the unknown word, so the model learns "a name goes here", not the placeholder.
     """
-    if text_format not in TEXT_FORMATS:
-        raise DataError(f"unknown text format {text_format!r}; choose one of {', '.join(TEXT_FORMATS)} or auto")
-    start = True
-    for raw in lines:
-        raw = raw.rstrip("\r\n")  # the line end is the end-of-line id, added by the caller
-        if text_format == "tokens":
-            yield start, raw.split()
-            start = False
-            continue
-        if text_format == "wikitext":
-            level = wikitext_heading_level(raw)
-            if level:
-                start = start or level == 1  # a new article; a section heading is just dropped
-                continue
-            tokens = tokenize(normalize(raw, wikitext=True), unknown_marker=True)
-        else:
-            tokens = tokenize(normalize(raw), unknown_marker=True)
-        if tokens:
-            yield start, tokens
-            start = False
+
+    def __init__(self, text_format: str, masks: tuple[str, ...] = ()):
+        if text_format not in TEXT_FORMATS:
+            raise DataError(f"unknown text format {text_format!r}; choose one of {', '.join(TEXT_FORMATS)} or auto")
+        self.text_format, self.masks = text_format, masks
+        self.pending_start = True
+
+    def __call__(self, lines: Iterable[str]) -> Iterator[tuple[bool, list[str]]]:
+        for raw in lines:
+            raw = raw.rstrip("\r\n")  # the line end is the end-of-line id, added by the caller
+            for mask in self.masks:
+                raw = raw.replace(mask, f" {UNKNOWN_MARKER} ")
+            if self.text_format == "tokens":
+                tokens = raw.split()
+            elif self.text_format == "wikitext":
+                level = wikitext_heading_level(raw)
+                if level:
+                    # a new article; a section heading is just dropped
+                    self.pending_start = self.pending_start or level == 1
+                    continue
+                tokens = tokenize(normalize(raw, wikitext=True), unknown_marker=True)
+                if not tokens:
+                    continue
+            else:
+                tokens = tokenize(normalize(raw), unknown_marker=True)
+                if not tokens:
+                    continue
+            yield self.pending_start, tokens
+            self.pending_start = False
+
+
+def line_tokens(lines: Iterable[str], text_format: str, masks: tuple[str, ...] = ()
+                ) -> Iterator[tuple[bool, list[str]]]:
+    """(starts a document, tokens) for each line of one text, by :class:`LineRules`."""
+    return LineRules(text_format, masks)(lines)
 
 
 def documents(text: str, text_format: str) -> list[list[list[str]]]:

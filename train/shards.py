@@ -50,22 +50,23 @@ def open_text(path: Path) -> io.TextIOBase:
     return open(path, encoding="utf-8", errors="replace")
 
 
-def _file_format(path: Path, text_format: str) -> str:
+def file_format(path: Path, text_format: str) -> str:
+    """The format of one file: ``text_format`` itself, or what ``auto`` detects in its first 1 MB."""
     if text_format != "auto":
         return text_format
     with open_text(path) as handle:
         return detect_format(handle.read(1_000_000))
 
 
-def stream_lines(path: Path, text_format: str) -> Iterator[tuple[bool, list[str]]]:
+def stream_lines(path: Path, text_format: str, masks: tuple[str, ...] = ()) -> Iterator[tuple[bool, list[str]]]:
     """(starts a document, tokens) for each line, reading the file line by line.
 
     The rules are :func:`train.data.line_tokens`'s, shared with the in-memory reader; each file
     starts a document.
     """
-    text_format = _file_format(path, text_format)
+    text_format = file_format(path, text_format)
     with open_text(path) as handle:
-        yield from line_tokens(handle, text_format)
+        yield from line_tokens(handle, text_format, masks)
 
 
 class ShardWriter:

@@ -206,6 +206,9 @@ class Trainer:
             "valid_tokens": int(len(valid_ids)) if valid_ids is not None else 0,
             "parameters": model.num_parameters(), "processes": world.size,
         }
+        if config.data:  # the prepared mix: each source's weight and tokens, for the bundle's model card
+            manifest = read_manifest(config.data)
+            summary_base.update({k: manifest[k] for k in ("mix", "masks") if k in manifest})
 
         def save(name: str, with_states: bool = True) -> None:
             # Gathering the states is collective: every process calls save("last.pt") together.
