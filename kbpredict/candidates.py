@@ -12,8 +12,12 @@ import gzip
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .personal import PersonalView
 
 _PREFIX_END = "\U0010ffff"  # sorts after every character, so prefix + this bounds the slice
 
@@ -105,14 +109,15 @@ class CandidateIndex:
             j += 1
         return self.unknown_id, 0.0, True
 
-    def top(self, log_probs: np.ndarray, prefix: str, k: int,
-            recent: "RecentWords | None" = None) -> list[Suggestion]:
+    def top(self, log_probs: np.ndarray, prefix: str, k: int, recent: "RecentWords | None" = None,
+            personal: "PersonalView | None" = None) -> list[Suggestion]:
         """The k most probable completions of ``prefix``, case-adapted, variants merged.
 
         "the" and "The" are one suggestion (spelled as the likelier one, with their summed
         probability), so the bar never wastes a slot on a capitalization variant. With ``recent``
         (the words of the text being written), probabilities are mixed with its caches: see
-        :class:`RecentWords`.
+        :class:`RecentWords`; with ``personal``, with the user's learned words (see
+        :class:`kbpredict.personal.PersonalView`).
         """
         if k <= 0:
             return []
@@ -141,6 +146,8 @@ class CandidateIndex:
                 best = np.argsort(-mixed, kind="stable")[:want]
                 for j, p in zip(best.tolist(), mixed[best].tolist()):
                     pool[recent.surfaces[rlo + j]] = p
+        if personal is not None:
+            personal.mix(pool, log_probs, prefix, want, 1.0 - weight)
         merged: dict[str, list] = {}
         mode = case_mode(prefix)
         for surface, p in sorted(pool.items(), key=lambda item: -item[1]):

@@ -1,4 +1,4 @@
-"""The ``kbpredict`` command: predict, info and the interactive demo.
+"""The ``kbpredict`` command: predict, info, the interactive demo, and the personal model (learn, words).
 
 Library errors become one-line messages with a non-zero exit; nothing here prints a traceback
 (set ``KBPREDICT_DEBUG=1`` to see one for an unexpected error).
@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from .errors import KbpredictError
 
 MODEL_HELP = "model bundle directory (default: the shipped model)"
 ADAPT_HELP = "don't mix the text's own words into the suggestions (the model alone)"
+PERSONAL_HELP = "the personal model file (default: personal.sqlite3 in your user data directory)"
 
 
 def _load(model: str | None, threads: int = 1):
@@ -129,11 +131,39 @@ def info(model: str | None, as_json: bool) -> None:
                    f"({', '.join(os.path.basename(p) for p in trained.get('train_files') or [])})")
 
 
+def _personal(path: str | None, create: bool = True):
+    """The personal model at ``path`` (default: the user data directory); one-line errors, and a
+    warning line if an unusable file was moved aside. None if it does not exist and ``create`` is False."""
+    import warnings
+
+    from .personal import PersonalModel, PersonalModelError, default_path
+
+    where = Path(path) if path else default_path()
+    if not create and not where.exists():
+        return None
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = PersonalModel(where)
+    except PersonalModelError as exc:
+        raise click.ClickException(str(exc)) from None
+    for warning in caught:
+        click.echo(f"Warning: {warning.message}", err=True)
+    return model
+
+
 @cli.command()
 @click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
 @click.option("--no-adapt", is_flag=True, help=ADAPT_HELP)
-def demo(model: str | None, no_adapt: bool) -> None:
-    """Live autocomplete: type, and see the top 3 suggestions as you go (Ctrl-D quits)."""
+@click.option("--personal", "personal_path", type=click.Path(dir_okay=False), default=None, help=PERSONAL_HELP)
+@click.option("--incognito", is_flag=True, help="use your learned words but learn nothing from this text")
+@click.option("--no-learn", is_flag=True, help="no personal model at all: neither read nor write it")
+def demo(model: str | None, no_adapt: bool, personal_path: str | None, incognito: bool, no_learn: bool) -> None:
+    """Live autocomplete: type, and see the top 3 suggestions as you go (Ctrl-D quits).
+
+    Your words are learned when you quit (unless --incognito or --no-learn), into the personal
+    model file, and offered in later runs; `kbpredict words` shows and forgets them.
+    """
     try:
         from .demo import run_demo
     except ImportError:
@@ -141,9 +171,84 @@ def demo(model: str | None, no_adapt: bool) -> None:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.ClickException("the demo needs an interactive terminal; try: kbpredict predict \"TEXT\"")
     predictor = _load(model)
-    text = run_demo(predictor, adapt=not no_adapt)
+    personal = None if no_learn else _personal(personal_path)
+    text, learned = run_demo(predictor, adapt=not no_adapt, personal=personal, incognito=incognito)
     if text:
-        click.echo(f"typed {len(text.split())} words")
+        click.echo(f"typed {len(text.split())} words"
+                   + (f"; learned {learned} into {personal.path}" if learned else ""))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--personal", "personal_path", type=click.Path(dir_okay=False), default=None, help=PERSONAL_HELP)
+def learn(files: tuple[str, ...], personal_path: str | None) -> None:
+    """Learn your words from text you wrote (sent messages, notes): one text per line.
+
+    "-" reads standard input.
+    """
+    model = _personal(personal_path)
+    total = 0
+    for name in files:
+        try:
+            handle = click.open_file(name, encoding="utf-8", errors="replace")
+            with handle:
+                batch: list[str] = []
+                for line in handle:
+                    batch.append(line)
+                    if len(batch) == 1000:  # one save per thousand texts
+                        total += model.learn_texts(batch)
+                        batch.clear()
+                total += model.learn_texts(batch)
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {name}: {exc.strerror or exc}") from None
+    click.echo(f"learned {total:,} words into {model.path}")
+
+
+@cli.command()
+@click.option("--personal", "personal_path", type=click.Path(dir_okay=False), default=None, help=PERSONAL_HELP)
+@click.option("--forget", "forget_words", multiple=True, metavar="WORD", help="forget a word and its pairs")
+@click.option("--block", "block_words", multiple=True, metavar="WORD", help="never suggest or learn a word")
+@click.option("--unblock", "unblock_words", multiple=True, metavar="WORD", help="allow a blocked word again")
+@click.option("--clear", is_flag=True, help="forget everything learned (blocked words stay blocked)")
+@click.option("--model", type=click.Path(), default=None, help=MODEL_HELP + "; says which words are suggested")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+def words(personal_path: str | None, forget_words, block_words, unblock_words, clear: bool, model: str | None,
+          as_json: bool) -> None:
+    """Show, forget and block the words kbpredict learned from you."""
+    changing = bool(forget_words or block_words or unblock_words or clear)
+    personal = _personal(personal_path, create=changing)
+    if personal is None:
+        click.echo(json.dumps({"path": None, "words": [], "blocked": []}) if as_json
+                   else "nothing learned yet (no personal model file)")
+        return
+    for word in forget_words:
+        click.echo(f"forgot {word}" if personal.forget(word) else f"{word} was not learned", err=as_json)
+    for word in block_words:
+        personal.block(word)
+        click.echo(f"blocked {word}", err=as_json)
+    for word in unblock_words:
+        click.echo(f"unblocked {word}" if personal.unblock(word) else f"{word} was not blocked", err=as_json)
+    if clear:
+        personal.clear()
+        click.echo("forgot everything learned", err=as_json)
+    if changing and not as_json:
+        return
+    vocabulary = _load(model).index if model or not as_json else None
+    learned = personal.words(vocabulary)
+    blocked = sorted(personal.blocked_words())
+    if as_json:
+        click.echo(json.dumps({"path": str(personal.path), "blocked": blocked, "words": [
+            {"word": w.word, "count": w.count, "uses": w.uses, "last_used": w.last_used, "confirmed": w.confirmed,
+             "suggested": w.suggestable} for w in learned]}, ensure_ascii=False))
+        return
+    click.echo(f"{personal.path}: {len(learned):,} learned words" + (f", {len(blocked)} blocked" if blocked else ""))
+    for w in learned[:200]:
+        note = "" if w.suggestable else "  (not suggested yet: used once)"
+        click.echo(f"{w.count:8.1f}  {_safe(w.word)}{note}")
+    if len(learned) > 200:
+        click.echo(f"... and {len(learned) - 200:,} more (--json lists all)")
+    if blocked:
+        click.echo("blocked: " + ", ".join(_safe(b) for b in blocked))
 
 
 def main() -> None:

@@ -37,6 +37,8 @@ class DemoState:
     predictor: Predictor
     k: int = 3
     adapt: bool = True  # mix the text's own words into the suggestions
+    personal: object = None  # the user's PersonalModel, or None
+    incognito: bool = False  # read the personal model, learn nothing
     session: object = None
     shown_text: str = ""  # the text before the cursor the session currently holds
     suggestions: list[Suggestion] = field(default_factory=list)
@@ -45,7 +47,7 @@ class DemoState:
     buffer: Buffer | None = None
 
     def __post_init__(self) -> None:
-        self.session = self.predictor.session(adapt=self.adapt)
+        self.session = self.predictor.session(adapt=self.adapt, personal=self.personal, incognito=self.incognito)
         self.refresh("")
 
     def refresh(self, text_before_cursor: str) -> None:
@@ -62,6 +64,12 @@ class DemoState:
         self.latency_us = (time.perf_counter() - started) * 1e6
         self.shown_text = text_before_cursor
 
+    def finish(self) -> int:
+        """The demo is over: the personal model learns the whole text (wherever the cursor is),
+        unless incognito. Returns the number of words learned."""
+        self.session.update(self.buffer.text if self.buffer is not None else self.shown_text)
+        return self.session.finish()
+
     def bar(self) -> FormattedText:
         parts: list[tuple[str, str]] = []
         for index in range(self.k):
@@ -73,16 +81,18 @@ class DemoState:
         info = self.predictor.info
         word = self.session.current_word
         doing = f'completing "{word}"' if word else "next word"
+        learning = ("" if self.personal is None else " · incognito" if self.incognito
+                    else " · learning your words on quit")
         return FormattedText([("class:status",
-                               f" {self.latency_us:6.0f} µs · {doing} · {info.precision}, "
+                               f" {self.latency_us:6.0f} µs · {doing}{learning} · {info.precision}, "
                                f"{info.shape.parameters / 1e6:.1f}M params · Tab/1/2/3 accept · "
                                "Alt+digit: digit · Ctrl-D quits")])
 
 
-def build_app(predictor: Predictor, *, adapt: bool = True, input=None,
+def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incognito: bool = False, input=None,
               output=None) -> tuple[Application, DemoState]:
     """The demo application and its state (pass prompt_toolkit pipe input/output to test it)."""
-    state = DemoState(predictor, adapt=adapt)
+    state = DemoState(predictor, adapt=adapt, personal=personal, incognito=incognito)
     buffer = state.buffer = Buffer(multiline=True)
     accepting = [False]
 
@@ -144,8 +154,8 @@ def build_app(predictor: Predictor, *, adapt: bool = True, input=None,
     return app, state
 
 
-def run_demo(predictor: Predictor, adapt: bool = True) -> str:
-    """Run the demo until Ctrl-D or Ctrl-C; returns the text typed."""
-    app, state = build_app(predictor, adapt=adapt)
+def run_demo(predictor: Predictor, adapt: bool = True, personal=None, incognito: bool = False) -> tuple[str, int]:
+    """Run the demo until Ctrl-D or Ctrl-C; returns the text typed and the number of words learned."""
+    app, state = build_app(predictor, adapt=adapt, personal=personal, incognito=incognito)
     app.run()
-    return state.buffer.text
+    return state.buffer.text, state.finish()

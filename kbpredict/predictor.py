@@ -12,6 +12,7 @@ from .bundle import BundleInfo, read_bundle
 from .candidates import CandidateIndex, Suggestion, read_wordlist
 from .errors import DefaultModelMissingError, ModelCorruptError, ModelFormatError
 from .lm import OnnxLanguageModel, State
+from .personal import PersonalModel
 from .session import Session
 from .vocab import Vocabulary
 
@@ -67,13 +68,15 @@ class Predictor:
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]))
 
-    def session(self, adapt: bool = True) -> Session:
+    def session(self, adapt: bool = True, personal: PersonalModel | None = None, incognito: bool = False) -> Session:
         """A fresh typing session for one text field.
 
         With ``adapt`` (the default) the words already in the field's text are mixed into the
         suggestions, so the names and terms of the text come back; ``False`` uses the model alone.
+        ``personal`` mixes in the user's learned words (:class:`kbpredict.PersonalModel`), and
+        :meth:`Session.finish` teaches it the finished text unless ``incognito``.
         """
-        return Session(self, adapt)
+        return Session(self, adapt, personal, incognito)
 
     def suggest(self, text_before_cursor: str, k: int = 3, adapt: bool = True) -> list[Suggestion]:
         """Stateless convenience: the top-k suggestions for the text before the cursor."""

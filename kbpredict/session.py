@@ -34,6 +34,7 @@ from .lm import State
 from .text import clean_token, is_suggestable, is_word, split_trailing_word, token_spans
 
 if TYPE_CHECKING:
+    from .personal import PersonalModel
     from .predictor import Predictor
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -69,11 +70,20 @@ class Session:
     # Positions whose (state, distribution) stay cached for backspace and edits.
     cache_positions = 24
 
-    def __init__(self, predictor: "Predictor", adapt: bool = True):
-        """``adapt``: mix the words already in the text into the suggestions (see RecentWords)."""
-        if not isinstance(adapt, bool):
-            raise InvalidArgumentError(f"adapt must be True or False, not {adapt!r}")
+    def __init__(self, predictor: "Predictor", adapt: bool = True, personal: "PersonalModel | None" = None,
+                 incognito: bool = False):
+        """``adapt``: mix the words already in the text into the suggestions (see RecentWords).
+        ``personal``: the user's learned words, mixed in too and taught this text at :meth:`finish`
+        unless ``incognito`` (then the personal model is read, never written)."""
+        for name, flag in (("adapt", adapt), ("incognito", incognito)):
+            if not isinstance(flag, bool):
+                raise InvalidArgumentError(f"{name} must be True or False, not {flag!r}")
         self.adapt = adapt
+        self.incognito = incognito
+        self.personal = personal
+        self._personal_index = personal.index(predictor.index) if personal is not None else None
+        self._personal_view = self._personal_index.view("") if self._personal_index is not None else None
+        self._accepted: set[str] = set()  # words taken from the bar: learned as confirmed
         self._predictor = predictor
         self._committed = ""
         self._word = ""
@@ -137,12 +147,29 @@ class Session:
         """
         word = suggestion.word if isinstance(suggestion, Suggestion) else str(suggestion)
         insert = _SURROGATES.sub("\ufffd", word) + " "
+        if self.personal is not None:
+            self._accepted.add(clean_token(insert[:-1]))
         self._set_text(self._committed + insert, len(self._committed))
         return insert
 
     def reset(self) -> None:
         """Forget everything (the field was cleared or the user switched fields)."""
         self.update("")
+        self._accepted.clear()
+
+    def finish(self) -> int:
+        """The text is done (sent, saved, the field closed): the personal model learns it (unless
+        the session is incognito or has none), and the session starts afresh for a new text.
+
+        Learning the finished text, not each keystroke, means a word typed and then corrected
+        away is never learned. Returns the number of words learned.
+        """
+        learned = 0
+        if self.personal is not None and not self.incognito:
+            learned = self.personal.learn_text(self.text, self._accepted)
+            self._personal_index = self.personal.index(self._predictor.index)
+        self.reset()
+        return learned
 
     # -- suggestions ----------------------------------------------------------------------------
     def suggestions(self, k: int = 3) -> list[Suggestion]:
@@ -156,10 +183,13 @@ class Session:
             return list(memo[2])
         # The typed word is matched the way the vocabulary was built: NFC, "'" for "’".
         typed = clean_token(self._word)
-        result = self._predictor.index.top(self._current[1], typed, k + 1, self._recent)
+        view = self._personal_view
+        # headroom for the typed word itself and for blocked words, filtered out below
+        extra = 1 + (4 if view is not None and view.index.blocked else 0)
+        result = self._predictor.index.top(self._current[1], typed, k + extra, self._recent, view)
         # The word exactly as typed is never offered: the space bar already commits it, so the
         # slot goes to the next completion instead ("to" shows too / today / told).
-        result = [s for s in result if s.word != typed][:k]
+        result = [s for s in result if s.word != typed and (view is None or view.allows(s.word))][:k]
         self._memo = (self._word, k, result)
         return list(result)
 
@@ -190,6 +220,9 @@ class Session:
         self._committed, self._word = committed, word
         self._advance(same)
         self._recent = self._recent_words() if self.adapt else None
+        if self._personal_index is not None:
+            previous = self._spellings[-1]  # the token before the cursor; "" at the start of the text
+            self._personal_view = self._personal_index.view("" if previous == "\n" else previous)
         self._memo = None
 
     def _recent_words(self) -> RecentWords | None:

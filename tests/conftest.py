@@ -12,6 +12,15 @@ from tests.corpus import text
 TRAIN_STEPS = 300
 
 
+@pytest.fixture(autouse=True)
+def isolated_user_files(tmp_path_factory, monkeypatch):
+    """No test reads or writes the real user's files (the personal model's default place)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    return home
+
+
 @pytest.fixture(scope="session")
 def corpus_dir(tmp_path_factory) -> Path:
     directory = tmp_path_factory.mktemp("corpus")

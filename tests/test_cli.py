@@ -73,3 +73,50 @@ def test_no_adapt_suggests_from_the_model_alone(bundle):
     alone = json.loads(run("predict", text, "--model", str(bundle), "--json", "--no-adapt").output)
     assert "Zorblatt" in [s["word"] for s in adapted["suggestions"]]
     assert "Zorblatt" not in [s["word"] for s in alone["suggestions"]]
+
+
+def test_learn_then_words_then_forget_block_and_clear(tmp_path):
+    mine = tmp_path / "sent.txt"
+    mine.write_text("See you at Zorblatt tonight\nZorblatt again, Quelmorth once\n", encoding="utf-8")
+    personal = tmp_path / "me.sqlite3"
+    result = run("learn", str(mine), "--personal", str(personal))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("learned 9 words into")
+    data = json.loads(run("words", "--personal", str(personal), "--json").output)
+    counts = {w["word"]: w for w in data["words"]}
+    assert counts["Zorblatt"]["uses"] == 2 and counts["Quelmorth"]["uses"] == 1
+    listing = run("words", "--personal", str(personal)).output
+    assert "Zorblatt" in listing and "Quelmorth  (not suggested yet: used once)" in listing
+    assert run("words", "--personal", str(personal), "--forget", "zorblatt").output == "forgot zorblatt\n"
+    assert run("words", "--personal", str(personal), "--block", "tonight").output == "blocked tonight\n"
+    data = json.loads(run("words", "--personal", str(personal), "--json").output)
+    assert "Zorblatt" not in {w["word"] for w in data["words"]} and data["blocked"] == ["tonight"]
+    assert run("words", "--personal", str(personal), "--clear").exit_code == 0
+    assert json.loads(run("words", "--personal", str(personal), "--json").output)["words"] == []
+
+
+def test_words_without_a_personal_model_creates_nothing(isolated_user_files):
+    result = run("words")
+    assert result.exit_code == 0 and "nothing learned yet" in result.output
+    assert not any(p.is_file() for p in isolated_user_files.rglob("*"))
+
+
+def test_learn_defaults_to_the_user_data_directory(tmp_path, isolated_user_files):
+    mine = tmp_path / "sent.txt"
+    mine.write_text("hello there\n", encoding="utf-8")
+    assert run("learn", str(mine)).exit_code == 0
+    [made] = [p for p in isolated_user_files.rglob("*") if p.is_file()]
+    assert made.name == "personal.sqlite3" and "kbpredict" in made.parts
+
+
+def test_personal_model_problems_are_one_line(tmp_path):
+    missing = run("learn", str(tmp_path / "nope.txt"), "--personal", str(tmp_path / "p.sqlite3"))
+    assert missing.exit_code != 0 and "Error" in missing.output and "Traceback" not in missing.output
+    (tmp_path / "blocker").write_text("x")
+    bad_place = run("learn", "-", "--personal", str(tmp_path / "blocker" / "p.sqlite3"), input="hi\n")
+    assert bad_place.exit_code == 1 and bad_place.output.count("\n") == 1 and "cannot create" in bad_place.output
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"\x00garbage" * 500)
+    result = CliRunner().invoke(cli, ["words", "--personal", str(garbage), "--block", "x"])
+    assert result.exit_code == 0 and "Warning:" in result.output and "kept it as" in result.output
+    assert len(list(tmp_path.glob("garbage.sqlite3.unusable-*"))) == 1

@@ -13,10 +13,10 @@ from kbpredict.demo import build_app  # noqa: E402
 BACKSPACE, TAB, CTRL_D, LEFT, ALT = "\x7f", "\t", "\x04", "\x1b[D", "\x1b"
 
 
-def drive(predictor, keys):
+def drive(predictor, keys, **options):
     """Type ``keys`` into the demo, then Ctrl-D; returns the state it ended in."""
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
-        app, state = build_app(predictor, input=pipe, output=DummyOutput())
+        app, state = build_app(predictor, input=pipe, output=DummyOutput(), **options)
         pipe.send_text(keys + CTRL_D)
         app.run()
     return state
@@ -69,3 +69,16 @@ def test_demo_command_refuses_a_non_terminal(bundle):
 
     result = CliRunner().invoke(cli, ["demo", "--model", str(bundle)])
     assert result.exit_code == 1 and "interactive terminal" in result.output
+
+
+@pytest.mark.parametrize("incognito", [False, True])
+def test_the_demo_learns_the_whole_text_on_quit_unless_incognito(predictor, tmp_path, incognito):
+    from kbpredict import PersonalModel
+
+    with PersonalModel(tmp_path / "p.sqlite3") as personal:
+        state = drive(predictor, "Zorblatt is near Zorblatt" + LEFT * 5, personal=personal, incognito=incognito)
+        assert state.buffer.text == "Zorblatt is near Zorblatt"
+        learned = state.finish()
+        assert ("incognito" if incognito else "learning your words") in "".join(t for _, t in state.status())
+        words = {w.word: w.uses for w in personal.words()}
+        assert (learned, words) == ((0, {}) if incognito else (4, {"Zorblatt": 2, "is": 1, "near": 1}))

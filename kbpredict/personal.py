@@ -1,0 +1,525 @@
+"""The user's own words, learned across sessions and kept in one file that the app chooses.
+
+Like AOSP's ``UserHistoryDictionary`` behind its ``DictionaryFacilitator``, everything about the
+personal model lives here: what is learned (the words of finished texts and the word pairs in them),
+how it decays (a forgetting curve: counts halve every ``half_life_days`` without use), where it is
+stored (one SQLite file; nothing else is written, no logs, no temporary files with typed text),
+and how it is mixed into suggestions (:class:`PersonalView`).
+
+Why SQLite: transactions make every save all-or-nothing (a crash or ``kill -9`` mid-save leaves
+the previous state; its rollback journal sits beside the file only while a save is under way), its
+file locks let two processes share one file without corrupting it, and it ships with Python.
+
+Learning is deliberately late: a session learns its text when the app calls
+:meth:`Session.finish` (the message was sent, the field closed), so a word the user typed and then
+corrected away is never learned. A word outside the model's vocabulary becomes suggestable after
+``min_uses`` uses (2), or at once when the user accepted it from the suggestion bar. Blocked words
+are never suggested (from any source) and never learned. An incognito session reads the personal
+model and writes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import threading
+import time
+import warnings
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable
+
+import numpy as np
+
+from .errors import InvalidArgumentError, KbpredictError
+from .text import END_OF_LINE, is_suggestable, tokenize
+
+if TYPE_CHECKING:
+    from .candidates import CandidateIndex
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x6B627072  # "kbpr": marks the file as ours, so a foreign SQLite file is recognized
+MAX_WORD_LENGTH = 48  # longer "words" (a pasted hash, a URL) are not worth learning
+FILE_NAME = "personal.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE words (word TEXT PRIMARY KEY, count REAL NOT NULL, last_used REAL NOT NULL,
+                    uses INTEGER NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE pairs (previous TEXT NOT NULL, word TEXT NOT NULL, count REAL NOT NULL, last_used REAL NOT NULL,
+                    PRIMARY KEY (previous, word));
+CREATE INDEX pairs_by_word ON pairs (word);
+CREATE TABLE blocked (word TEXT PRIMARY KEY);
+"""
+
+
+class PersonalModelError(KbpredictError):
+    """The personal model's file cannot be used (unwritable place, a directory, disk full...)."""
+
+
+class PersonalModelWarning(UserWarning):
+    """A personal-model file was unusable, moved aside, and learning starts afresh."""
+
+
+def default_path() -> Path:
+    """The platform's per-user data directory (the CLI and demo's default; apps choose their own)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("kbpredict", appauthor=False)) / FILE_NAME
+
+
+@dataclass(frozen=True)
+class LearnedWord:
+    """One learned word as the user can see it."""
+
+    word: str
+    count: float  # uses, decayed by the forgetting curve
+    uses: int  # uses ever (what min_uses counts)
+    last_used: float  # Unix time
+    confirmed: bool  # accepted from the suggestion bar at least once
+    suggestable: bool  # offered in the bar (in the vocabulary, used min_uses times, or confirmed)
+
+
+class PersonalModel:
+    """One user's learned words and word pairs in a SQLite file; safe to share between threads.
+
+    ``PersonalModel(path)`` creates the file (mode 0600) if it does not exist. A file that is
+    corrupt, truncated, not ours or of another schema version is moved aside as
+    ``<name>.unusable-<time>`` (never deleted) with a :class:`PersonalModelWarning`, and learning
+    starts afresh; :attr:`moved_aside` says where it went.
+    """
+
+    min_uses = 2  # uses before a word outside the vocabulary is suggested (unless accepted)
+    half_life_days = 90.0  # the forgetting curve: a count halves after this long without use
+    max_words = 20_000  # bounded size: past these the weakest entries (rare and old) go first
+    max_pairs = 50_000
+
+    def __init__(self, path: str | os.PathLike, *, clock: Callable[[], float] = time.time):
+        self.path = Path(path)
+        self._clock = clock
+        self._lock = threading.RLock()
+        self.moved_aside: Path | None = None
+        self._generation = 0  # bumped whenever the learned data may have changed
+        self._data_version: int | None = None
+        self._snapshot: _Snapshot | None = None
+        self._indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # vocabulary -> index
+        self._db = self._open()
+
+    # -- the file -----------------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        if self.path.is_dir():
+            raise PersonalModelError(f"{self.path} is a directory; give the personal model a file path")
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PersonalModelError(f"cannot create {self.path.parent}: {exc.strerror or exc}") from None
+        if self.path.exists():
+            if not os.access(self.path, os.R_OK | os.W_OK):  # not damage: never move it aside for this
+                raise PersonalModelError(f"cannot read and write {self.path}: permission denied")
+            problem = self._check_existing()
+            if problem is not None:
+                self._move_aside(problem)
+        if not self.path.exists():
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+            except FileExistsError:
+                pass  # another process created it just now; whichever writes the schema first wins
+            except OSError as exc:
+                raise PersonalModelError(f"cannot create {self.path}: {exc.strerror or exc}") from None
+        db = self._connect()
+        with self._transaction(db):
+            if db.execute("PRAGMA user_version").fetchone()[0] == 0:  # (executescript would commit)
+                for statement in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                    db.execute(statement)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode = DELETE")  # no -wal file left beside it
+            db.execute("PRAGMA synchronous = FULL")  # a committed save survives a power cut
+            db.execute("PRAGMA secure_delete = ON")  # a forgotten word is overwritten, not just unlinked
+            db.execute("PRAGMA temp_store = MEMORY")  # no temporary files (with typed text) elsewhere
+        except sqlite3.Error as exc:
+            raise PersonalModelError(f"cannot open {self.path}: {exc}") from None
+        db.create_function("decayed", 3, self._decayed, deterministic=True)
+        return db
+
+    def _check_existing(self) -> str | None:
+        """Why the existing file cannot be used, or None if it is a sound personal model."""
+        try:
+            # Read-write: after a crash mid-save SQLite rolls the hot journal back on open, which
+            # a read-only connection cannot do (it would look damaged when it is only interrupted).
+            db = sqlite3.connect(self.path, timeout=10.0)
+            try:
+                app = db.execute("PRAGMA application_id").fetchone()[0]
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if app == 0 and version == 0 and not db.execute("SELECT 1 FROM sqlite_master").fetchone():
+                    return None  # an empty file (created, then the process died): initialize it
+                if app != APPLICATION_ID:
+                    return "it is not a kbpredict personal model"
+                if version != SCHEMA_VERSION:
+                    return f"its format version is {version}, this kbpredict reads version {SCHEMA_VERSION}"
+                check = db.execute("PRAGMA quick_check").fetchone()[0]
+                if check != "ok":
+                    return f"it is damaged ({check})"
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            return f"it is damaged or not a database ({exc})"
+        return None
+
+    def _move_aside(self, problem: str) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self._clock()))
+        target = self.path.with_name(f"{self.path.name}.unusable-{stamp}")
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.unusable-{stamp}-{n}")
+        try:
+            os.replace(self.path, target)
+            journal = self.path.with_name(self.path.name + "-journal")
+            if journal.exists():
+                os.replace(journal, target.with_name(target.name + "-journal"))
+        except OSError as exc:
+            raise PersonalModelError(f"{self.path} cannot be used ({problem}) and cannot be moved aside: "
+                                     f"{exc.strerror or exc}") from None
+        self.moved_aside = target
+        warnings.warn(PersonalModelWarning(f"{self.path}: {problem}; kept it as {target} and started a new "
+                                           "personal model"), stacklevel=3)
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection):
+            self.db = db
+
+        def __enter__(self):
+            self.db.execute("BEGIN IMMEDIATE")  # the write lock now: no lost update between processes
+            return self.db
+
+        def __exit__(self, kind, exc, tb):
+            self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+            return False
+
+    def _transaction(self, db: sqlite3.Connection | None = None) -> "_Tx":
+        return PersonalModel._Tx(db or self._db)
+
+    def _write(self, action: Callable[[sqlite3.Connection], None]) -> None:
+        with self._lock:
+            try:
+                with self._transaction() as db:
+                    action(db)
+            except sqlite3.Error as exc:
+                raise PersonalModelError(f"cannot save to {self.path}: {exc}") from None
+            self._changed()
+
+    def _changed(self) -> None:
+        self._generation += 1
+        self._snapshot = None
+
+    def close(self) -> None:
+        """Close the file (later calls reopen nothing: make a new PersonalModel)."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "PersonalModel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the forgetting curve -------------------------------------------------------------------
+    def _decayed(self, count: float, last_used: float, now: float) -> float:
+        age = max(0.0, now - last_used)
+        return count * 0.5 ** (age / (self.half_life_days * 86400.0))
+
+    # -- learning -------------------------------------------------------------------------------
+    def learn_text(self, text: str, accepted: Iterable[str] = ()) -> int:
+        """Learn a finished text (a sent message, a document): its words and word pairs.
+
+        ``accepted``: words the user picked from the suggestion bar in it; those are suggestable
+        at once. Returns the number of words learned.
+        """
+        if not isinstance(text, str):
+            raise InvalidArgumentError(f"text must be a string, not {type(text).__name__}")
+        return self.learn_tokens(tokenize(text), accepted)
+
+    def learn_texts(self, texts: Iterable[str]) -> int:
+        """Learn many finished texts (one message each) in one save; returns the words learned."""
+        return self._learn([tokenize(t) for t in texts], set())
+
+    def learn_tokens(self, tokens: list[str], accepted: Iterable[str] = ()) -> int:
+        """Learn a token sequence (as :func:`kbpredict.text.tokenize` splits text)."""
+        return self._learn([tokens], set(accepted))
+
+    def _learn(self, texts: list[list[str]], accepted: set[str]) -> int:
+        with self._lock:
+            blocked = {w for (w,) in self._db.execute("SELECT word FROM blocked")}
+        words: dict[str, list] = {}
+        pairs: dict[tuple[str, str], int] = {}
+        for tokens in texts:
+            previous: str | None = ""  # the start of the text
+            for token in tokens:
+                learnable = (is_suggestable(token) and len(token) <= MAX_WORD_LENGTH
+                             and token.lower() not in blocked)
+                if learnable:
+                    entry = words.setdefault(token, [0, False])
+                    entry[0] += 1
+                    entry[1] = entry[1] or token in accepted
+                    if previous is not None:
+                        pairs[previous, token] = pairs.get((previous, token), 0) + 1
+                # a blocked word is no context either; a line break starts afresh like the text start
+                previous = "" if token == END_OF_LINE else (
+                    token if learnable or not is_suggestable(token) else None)
+        if not words:
+            return 0
+        now = self._clock()
+
+        def save(db: sqlite3.Connection) -> None:
+            db.executemany(
+                "INSERT INTO words (word, count, last_used, uses, confirmed) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (word) DO UPDATE SET count = decayed(count, last_used, excluded.last_used) "
+                "+ excluded.count, last_used = excluded.last_used, uses = uses + excluded.uses, "
+                "confirmed = confirmed OR excluded.confirmed",
+                [(w, n, now, n, int(c)) for w, (n, c) in words.items()])
+            db.executemany(
+                "INSERT INTO pairs (previous, word, count, last_used) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (previous, word) DO UPDATE SET count = decayed(count, last_used, excluded.last_used) "
+                "+ excluded.count, last_used = excluded.last_used",
+                [(p, w, n, now) for (p, w), n in pairs.items()])
+            self._prune(db, now)
+
+        self._write(save)
+        return sum(n for n, _ in words.values())
+
+    def _prune(self, db: sqlite3.Connection, now: float) -> None:
+        """Keep the sizes bounded: the entries with the lowest decayed counts (rare, old) go first."""
+        for table, limit, key in (("words", self.max_words, "word"), ("pairs", self.max_pairs, "previous, word")):
+            excess = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] - limit
+            if excess > 0:
+                db.execute(f"DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} "
+                           f"ORDER BY decayed(count, last_used, ?) ASC LIMIT ?)", (now, excess))
+
+    # -- the user's controls ----------------------------------------------------------------------
+    def words(self, vocabulary: "CandidateIndex | None" = None) -> list[LearnedWord]:
+        """Every learned word, most used first (with ``vocabulary``, whether each is suggestable)."""
+        now = self._clock()
+        with self._lock:
+            rows = self._db.execute("SELECT word, decayed(count, last_used, ?), uses, last_used, confirmed "
+                                    "FROM words", (now,)).fetchall()
+        result = []
+        for word, count, uses, last_used, confirmed in rows:
+            known = vocabulary is not None and not vocabulary.entry(word)[2]
+            result.append(LearnedWord(word, round(count, 3), uses, last_used, bool(confirmed),
+                                      self._suggestable(uses, bool(confirmed), known)))
+        result.sort(key=lambda w: (-w.count, w.word))
+        return result
+
+    def forget(self, word: str) -> bool:
+        """Forget a word and every pair it is in (any capitalization). True if it was learned."""
+        word = _check_word(word)
+        found = []
+
+        def delete(db: sqlite3.Connection) -> None:
+            found.append(db.execute("DELETE FROM words WHERE lower(word) = lower(?)", (word,)).rowcount)
+            db.execute("DELETE FROM pairs WHERE lower(word) = lower(?) OR lower(previous) = lower(?)", (word, word))
+
+        self._write(delete)
+        return bool(found[0])
+
+    def block(self, word: str) -> None:
+        """Never suggest ``word`` (from any source, any capitalization) and never learn it; forgets it."""
+        word = _check_word(word)
+        self.forget(word)
+        self._write(lambda db: db.execute("INSERT OR IGNORE INTO blocked (word) VALUES (?)", (word.lower(),)))
+
+    def unblock(self, word: str) -> bool:
+        """Allow a blocked word again. True if it was blocked."""
+        found = []
+        self._write(lambda db: found.append(
+            db.execute("DELETE FROM blocked WHERE word = ?", (_check_word(word).lower(),)).rowcount))
+        return bool(found[0])
+
+    def blocked_words(self) -> set[str]:
+        """The blocked words, lower-cased."""
+        return set(self._loaded().blocked)
+
+    def clear(self) -> None:
+        """Forget everything learned (blocked words stay blocked)."""
+        self._write(lambda db: (db.execute("DELETE FROM words"), db.execute("DELETE FROM pairs")))
+        with self._lock:
+            self._db.execute("VACUUM")  # and rewrite the file, so nothing of it stays on disk
+
+    # -- suggestions ------------------------------------------------------------------------------
+    def _suggestable(self, uses: int, confirmed: bool, known: bool) -> bool:
+        # A word the model knows needs one use; a new word min_uses (a typo is rarely made twice).
+        return known or confirmed or uses >= self.min_uses
+
+    def _loaded(self) -> "_Snapshot":
+        """The learned data in memory, reloaded when this or another process changed the file."""
+        with self._lock:
+            try:
+                version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error as exc:
+                raise PersonalModelError(f"cannot read {self.path}: {exc}") from None
+            if version != self._data_version:
+                self._data_version = version
+                self._changed()
+            if self._snapshot is None:
+                now = self._clock()
+                db = self._db
+                words = {w: (c, u, bool(k)) for w, c, u, k in db.execute(
+                    "SELECT word, decayed(count, last_used, ?), uses, confirmed FROM words", (now,))}
+                pairs: dict[str, dict[str, float]] = {}
+                for previous, word, count in db.execute(
+                        "SELECT previous, word, decayed(count, last_used, ?) FROM pairs", (now,)):
+                    pairs.setdefault(previous, {})[word] = count
+                blocked = frozenset(w for (w,) in db.execute("SELECT word FROM blocked"))
+                self._snapshot = _Snapshot(words, pairs, blocked)
+            return self._snapshot
+
+    def index(self, vocabulary: "CandidateIndex") -> "PersonalIndex":
+        """The suggestable learned words, arranged for prefix lookups against ``vocabulary``."""
+        with self._lock:
+            snapshot = self._loaded()
+            cached = self._indexes.get(vocabulary)
+            if cached is not None and cached[0] == self._generation:
+                return cached[1]
+            built = PersonalIndex(self, snapshot, vocabulary)
+            self._indexes[vocabulary] = (self._generation, built)
+            return built
+
+
+def _check_word(word: str) -> str:
+    if not isinstance(word, str) or not word.strip():
+        raise InvalidArgumentError(f"a word must be a non-empty string, not {word!r}")
+    return word.strip()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    words: dict[str, tuple[float, int, bool]]  # word -> (decayed count, uses, confirmed)
+    pairs: dict[str, dict[str, float]]  # previous token -> {word: decayed count}
+    blocked: frozenset[str]
+
+
+class PersonalIndex:
+    """The suggestable learned words sorted for prefix lookups, with their share of all uses.
+
+    Built once per change of the personal model (not per keystroke). A keystroke costs two
+    bisections and a partial sort of the matching slice; a word commit one dictionary lookup
+    of the previous word's (at most ``max_followers``) learned followers.
+    """
+
+    weight = 0.08  # of the unigram part, reached as the learned uses grow (prior_uses)
+    pair_weight = 0.4  # of the pair part, reached as the followers of the previous word grow
+    prior_uses = 200
+    prior_pairs = 1
+    max_followers = 32  # the previous word's most frequent followers are the ones worth offering
+
+    def __init__(self, model: PersonalModel, snapshot: _Snapshot, vocabulary: "CandidateIndex"):
+        from .candidates import prefix_span
+
+        self._prefix_span = prefix_span
+        self.blocked = snapshot.blocked
+        kept = []
+        for word, (count, uses, confirmed) in snapshot.words.items():
+            index_id, list_share, oov = vocabulary.entry(word)
+            if count > 0 and model._suggestable(uses, confirmed, not oov):
+                kept.append((word.lower(), word, index_id, list_share if oov else 1.0, count))
+        kept.sort()
+        self.keys = [k for k, _, _, _, _ in kept]
+        self.surfaces = [s for _, s, _, _, _ in kept]
+        self.ids = np.fromiter((i for _, _, i, _, _ in kept), dtype=np.int64, count=len(kept))
+        self.given_unknown = np.fromiter((g for _, _, _, g, _ in kept), dtype=np.float64, count=len(kept))
+        counts = np.fromiter((c for _, _, _, _, c in kept), dtype=np.float64, count=len(kept))
+        total = float(counts.sum())
+        self.shares = counts / total if total else counts
+        self.unigram_weight = self.weight * total / (total + self.prior_uses) if total else 0.0
+        self._position = {s: j for j, s in enumerate(self.surfaces)}
+        self._pairs = snapshot.pairs
+        self._views: dict[str, PersonalView] = {}
+        self._by_share = np.argsort(-self.shares, kind="stable")[:64]  # for next-word queries (no prefix)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def view(self, previous: str) -> "PersonalView":
+        """What the personal model says after the token ``previous`` ("" at the start of a text)."""
+        found = self._views.get(previous)
+        if found is None:
+            position = self._position
+            followers = sorted(((c, position[w]) for w, c in (self._pairs.get(previous) or {}).items()
+                                if w in position), reverse=True)[: self.max_followers]
+            if len(self._views) > 4096:
+                self._views.clear()  # bounded memory over a long session
+            found = self._views[previous] = PersonalView(self, followers)
+        return found
+
+    def span(self, prefix: str) -> tuple[int, int]:
+        return self._prefix_span(self.keys, prefix)
+
+    def allows(self, word: str) -> bool:
+        """False for a blocked word."""
+        return word.lower() not in self.blocked if self.blocked else True
+
+
+class PersonalView:
+    """The personal model at one cursor position: mixed into the session's suggestions.
+
+    ``p = (1 - c - d) * p_session + c * share + d * pair_share``: ``share`` is the word's share
+    of all learned uses, ``pair_share`` its share of the words that followed the previous token;
+    ``c`` and ``d`` grow with the evidence (``weight * n / (n + prior)``), so a new user's first
+    words do not outweigh the model.
+    """
+
+    def __init__(self, index: PersonalIndex, followers: list[tuple[float, int]]):
+        self.index = index
+        total = sum(c for c, _ in followers)
+        self._follower_positions = np.fromiter((j for _, j in followers), dtype=np.int64, count=len(followers))
+        self._follower_shares = np.fromiter((c / total for c, _ in followers), dtype=np.float64, count=len(followers))
+        self.pair_weight = index.pair_weight * total / (total + index.prior_pairs) if total else 0.0
+        self.keep = 1.0 - index.unigram_weight - self.pair_weight
+
+    def mix(self, pool: dict[str, float], log_probs: np.ndarray, prefix: str, want: int, model_weight: float) -> None:
+        """Mix into ``pool`` (surface -> probability from the model and the text cache)."""
+        index = self.index
+        if not len(index):
+            return
+        keep = self.keep
+        for surface in pool:
+            pool[surface] *= keep
+        # candidates: the learned words with the largest shares among those matching the prefix,
+        # and the previous word's learned followers that match it
+        lo, hi = index.span(prefix)
+        if not prefix:
+            unigram = index._by_share[:want]
+        elif hi - lo > want:
+            part = lo + np.argpartition(-index.shares[lo:hi], want - 1)[:want]
+            unigram = part
+        else:
+            unigram = np.arange(lo, hi)
+        followers = self._follower_positions
+        shares = self._follower_shares
+        if prefix and len(followers):
+            match = (followers >= lo) & (followers < hi)
+            followers, shares = followers[match], shares[match]
+        positions = np.unique(np.concatenate([unigram, followers]))
+        if not len(positions):
+            return
+        pair = np.zeros(len(positions))
+        if len(followers):
+            pair[np.searchsorted(positions, followers)] = shares
+        mixed = (index.unigram_weight * index.shares[positions] + self.pair_weight * pair)
+        alone = keep * model_weight * np.exp(log_probs[index.ids[positions]].astype(np.float64)) \
+            * index.given_unknown[positions]
+        surfaces = index.surfaces
+        for j, extra, base in zip(positions.tolist(), mixed.tolist(), alone.tolist()):
+            surface = surfaces[j]
+            pool[surface] = pool.get(surface, base) + extra
+
+    def allows(self, word: str) -> bool:
+        return self.index.allows(word)

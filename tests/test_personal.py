@@ -1,0 +1,262 @@
+"""The personal model: what is learned, the user's controls, and a file that survives faults."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+from kbpredict import PersonalModel, PersonalModelError, PersonalModelWarning
+
+ROOT = Path(__file__).resolve().parents[1]
+NEW_WORD = "Quelmorth"  # in neither the test model's vocabulary nor its word list
+
+
+@pytest.fixture
+def personal(tmp_path):
+    with PersonalModel(tmp_path / "me" / "personal.sqlite3") as model:
+        yield model
+
+
+def words_of(session, prefix):
+    session.update(session.text[: len(session.text) - len(session.current_word)] + prefix)
+    return [s.word for s in session.suggestions(3)]
+
+
+def test_a_new_word_is_suggested_after_two_uses_not_one(predictor, personal):
+    session = predictor.session(personal=personal, adapt=False)
+    session.type(f"We went to {NEW_WORD} yesterday. ")
+    assert session.finish() == 5
+    assert session.text == ""  # finish starts a new text
+    assert NEW_WORD not in words_of(predictor.session(personal=personal), "Quel")
+    session.type(f"I saw {NEW_WORD} again. ")
+    session.finish()
+    assert words_of(predictor.session(personal=personal, adapt=False), "Quel")[0] == NEW_WORD
+    # and as the next word where it followed before, once that is a habit
+    for _ in range(2):
+        session.type(f"We went to {NEW_WORD} today. ")
+        session.finish()
+    fresh = predictor.session(personal=personal, adapt=False)
+    fresh.type("We went to ")
+    assert NEW_WORD in [s.word for s in fresh.suggestions(3)]
+    assert NEW_WORD not in [s.word for s in predictor.session(adapt=False).suggestions(3)]
+
+
+def test_an_accepted_word_is_suggestable_at_once(predictor, personal):
+    session = predictor.session(personal=personal)
+    session.type(f"{NEW_WORD} and Quel")  # the text cache offers it within the same text
+    top = session.suggestions(3)
+    assert top[0].word == NEW_WORD
+    session.accept(top[0])
+    session.finish()
+    learned = {w.word: w for w in personal.words(predictor.index)}
+    assert learned[NEW_WORD].confirmed and learned[NEW_WORD].suggestable
+    assert words_of(predictor.session(personal=personal), "Quel")[0] == NEW_WORD
+
+
+def test_a_word_corrected_away_is_not_learned(predictor, personal):
+    session = predictor.session(personal=personal)
+    session.type("I would like to visti")
+    session.backspace(2)
+    session.type("it the old house. ")
+    session.finish()
+    learned = {w.word for w in personal.words()}
+    assert "visit" in learned and "visti" not in learned
+
+
+def test_incognito_reads_but_never_writes(predictor, personal):
+    for _ in range(2):
+        session = predictor.session(personal=personal)
+        session.type(f"{NEW_WORD} is here. ")
+        session.finish()
+    before = personal.path.read_bytes()
+    secret = predictor.session(personal=personal, incognito=True)
+    assert words_of(secret, "Quel")[0] == NEW_WORD  # reads
+    secret.update("Zorblatt Zorblatt Zorblatt. ")
+    assert secret.finish() == 0
+    assert personal.path.read_bytes() == before  # never writes
+    assert "Zorblatt" not in {w.word for w in personal.words()}
+
+
+def test_forget_block_unblock_and_clear(predictor, personal):
+    personal.learn_text(f"I would like to visit {NEW_WORD}. {NEW_WORD} is lovely.")
+    assert personal.forget(NEW_WORD.lower())  # any capitalization
+    assert NEW_WORD not in {w.word for w in personal.words()}
+    rows = personal._db.execute("SELECT COUNT(*) FROM pairs WHERE word = ? OR previous = ?",
+                                (NEW_WORD, NEW_WORD)).fetchone()[0]
+    assert rows == 0  # its pairs went with it
+    assert not personal.forget("never-learned")
+
+    plain = predictor.session(adapt=False)
+    plain.type("I would like to ")
+    blocked = plain.suggestions(1)[0].word  # a word the model itself suggests
+    personal.block(blocked)
+    session = predictor.session(personal=personal)
+    session.type(f"I would like to {blocked} it. I would like to ")
+    assert blocked not in [s.word for s in session.suggestions(3)]  # from no source
+    assert len(session.suggestions(3)) == 3
+    personal.learn_text(f"{blocked} {blocked} {blocked}")
+    assert blocked not in {w.word for w in personal.words()}  # never learned
+    assert personal.unblock(blocked.upper()) and not personal.unblock(blocked)
+    personal.learn_text("the old house")
+    personal.clear()
+    assert personal.words() == []
+
+
+def test_unblocked_word_comes_back(predictor, personal):
+    plain = predictor.session(adapt=False)
+    plain.type("I would like to ")
+    word = plain.suggestions(1)[0].word
+    personal.block(word)
+    session = predictor.session(personal=personal, adapt=False)
+    session.type("I would like to ")
+    assert word not in [s.word for s in session.suggestions(3)]
+    personal.unblock(word)
+    session = predictor.session(personal=personal, adapt=False)
+    session.type("I would like to ")
+    assert word in [s.word for s in session.suggestions(3)]
+
+
+def test_counts_decay_with_a_forgetting_curve_and_size_is_bounded(tmp_path):
+    now = [1_000_000.0]
+    model = PersonalModel(tmp_path / "p.sqlite3", clock=lambda: now[0])
+    model.learn_text("alpha alpha")
+    now[0] += model.half_life_days * 86400
+    assert {w.word: w.count for w in model.words()}["alpha"] == pytest.approx(1.0)
+    model.learn_text("alpha")
+    assert {w.word: w.count for w in model.words()}["alpha"] == pytest.approx(2.0)
+    model.max_words, model.max_pairs = 5, 4
+    model.learn_text("one two three four five six seven alpha")
+    kept = {w.word for w in model.words()}
+    assert len(kept) == 5 and "alpha" in kept  # the most used stays; the rarest and oldest went
+    assert model._db.execute("SELECT COUNT(*) FROM pairs").fetchone()[0] == 4
+    model.close()
+
+
+def test_the_file_is_private_and_persists_across_processes(predictor, tmp_path):
+    path = tmp_path / "personal.sqlite3"
+    model = PersonalModel(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    code = f"from kbpredict import PersonalModel; PersonalModel({str(path)!r}).learn_text('{NEW_WORD} {NEW_WORD}')"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    # the other process's save is seen without reopening
+    assert words_of(predictor.session(personal=model), "Quel")[0] == NEW_WORD
+    model.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "newer"])
+def test_an_unusable_file_is_moved_aside_and_learning_starts_afresh(tmp_path, damage):
+    path = tmp_path / "personal.sqlite3"
+    with PersonalModel(path) as model:
+        model.learn_text("the old house " * 50)
+    if damage == "garbage":
+        path.write_bytes(b"this is not a database at all" * 100)
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:3000])
+    elif damage == "foreign":
+        path.unlink()
+        other = sqlite3.connect(path)
+        other.execute("CREATE TABLE notes (text TEXT)")
+        other.commit()
+        other.close()
+    else:
+        other = sqlite3.connect(path)
+        other.execute("PRAGMA user_version = 99")
+        other.commit()
+        other.close()
+    damaged = path.read_bytes()
+    with pytest.warns(PersonalModelWarning, match="kept it as"):
+        model = PersonalModel(path)
+    assert model.moved_aside is not None and model.moved_aside.read_bytes() == damaged  # kept, not deleted
+    assert model.words() == []
+    model.learn_text("fresh start")
+    assert {w.word for w in model.words()} == {"fresh", "start"}
+    model.close()
+
+
+def test_a_directory_or_unwritable_place_is_a_clear_error(tmp_path):
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(PersonalModelError, match="is a directory"):
+        PersonalModel(tmp_path / "dir")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(PersonalModelError, match="cannot create"):
+        PersonalModel(tmp_path / "file" / "personal.sqlite3")
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from kbpredict import PersonalModel
+    model = PersonalModel(sys.argv[1])
+    start, stop, tag = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    print("ready", flush=True)
+    for batch in range(start, stop):
+        # ten new words and one shared word per save: a consistent file has words = 10 * saves + 1
+        model.learn_text(" ".join(f"{tag}{batch}x{i}" for i in range(10)) + " shared")
+""")
+
+
+def test_kill_9_mid_save_leaves_the_old_or_the_new_state(tmp_path):
+    path = tmp_path / "personal.sqlite3"
+    PersonalModel(path).close()
+    for attempt in range(12):
+        child = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(attempt * 10_000),
+                                  str(attempt * 10_000 + 10_000), f"k{attempt}w"], cwd=ROOT, stdout=subprocess.PIPE)
+        assert child.stdout.readline().strip() == b"ready"
+        time.sleep(0.05 + 0.03 * attempt)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PersonalModelWarning)  # an interrupted save is no damage
+            model = PersonalModel(path)
+        with model:
+            db = model._db
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            words = db.execute("SELECT COUNT(*) FROM words").fetchone()[0]
+            shared = db.execute("SELECT count FROM words WHERE word = 'shared'").fetchone()
+            saves = round(shared[0]) if shared else 0
+            assert words == 10 * saves + (1 if saves else 0)
+    assert saves > 0  # the writers did get saves through
+
+
+def test_two_processes_writing_one_file_lose_nothing(tmp_path):
+    path = tmp_path / "personal.sqlite3"
+    PersonalModel(path).close()
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), "0", "60", tag], cwd=ROOT,
+                                stdout=subprocess.DEVNULL) for tag in ("a", "b")]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    with PersonalModel(path) as model:
+        counts = {w.word: w.count for w in model.words()}
+    assert counts["shared"] == pytest.approx(120, abs=1e-3)  # every save of both counted once
+    assert len(counts) == 2 * 60 * 10 + 1
+
+
+def test_the_runtime_writes_nothing_but_the_personal_file(bundle, tmp_path):
+    """Importing kbpredict, loading a model and typing (onnxruntime included) with a fresh HOME
+    creates no file outside the personal model's path."""
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    personal = tmp_path / "data" / "personal.sqlite3"
+    code = textwrap.dedent(f"""
+        from kbpredict import Predictor, PersonalModel
+        predictor = Predictor.load({str(bundle)!r})
+        model = PersonalModel({str(personal)!r})
+        session = predictor.session(personal=model)
+        session.type("I would like to visit the old house. ")
+        session.suggestions(3)
+        session.finish()
+    """)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "ORT_"))}
+    env.update(HOME=str(home), TMPDIR=str(work), PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=work, env=env)
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["data/personal.sqlite3"]
