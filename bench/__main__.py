@@ -1,4 +1,4 @@
-"""``python -m bench {all,accuracy,perplexity,latency,compare,tune-recent,train-throughput}``: what users care about, measured the same way."""
+"""``python -m bench {all,accuracy,perplexity,latency,compare,tune-recent,personal,train-throughput}``: what users care about, measured the same way."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from .run import DEFAULT_PPL_TEST, DEFAULT_TEST, DEFAULT_VALID
+from .run import DEFAULT_PPL_TEST, DEFAULT_PPL_TESTS, DEFAULT_TEST, DEFAULT_TESTS, DEFAULT_VALID
 
 
 def _model(value: str | None) -> Path:
@@ -25,8 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     every.add_argument("--model", help="bundle directory (default: the shipped model)")
     every.add_argument("--fp32-model", help="an fp32 bundle of the same model, for the speed table")
     every.add_argument("--words", type=int, default=20_000, help="test tokens (PROTOCOL.md: 20,000)")
-    every.add_argument("--test", default=str(DEFAULT_TEST))
-    every.add_argument("--ppl-test", default=str(DEFAULT_PPL_TEST))
+    every.add_argument("--test", nargs="+", default=[str(t) for t in DEFAULT_TESTS],
+                       help="test texts; the first is the headline (default: conversational, then WikiText-2)")
+    every.add_argument("--ppl-test", nargs="+", default=[str(t) for t in DEFAULT_PPL_TESTS],
+                       help="perplexity texts (default: conversational test, WikiText-2 tokens test)")
     every.add_argument("--ppl-tokens", type=int, default=0, help="perplexity on the first N tokens (0: all)")
     every.add_argument("--train-text", help="Presage's training text (default: the model's, from model.json)")
     every.add_argument("--no-shipped-presage", action="store_true", help="skip Presage's own English database")
@@ -63,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
     versus = sub.add_parser("compare", help="several bundles side by side (cells, sizes)")
     versus.add_argument("--models", nargs="+", required=True)
-    versus.add_argument("--test", default=str(DEFAULT_TEST))
-    versus.add_argument("--ppl-test", default=str(DEFAULT_PPL_TEST))
+    versus.add_argument("--test", nargs="+", default=[str(t) for t in DEFAULT_TESTS])
+    versus.add_argument("--ppl-test", nargs="+", default=[str(t) for t in DEFAULT_PPL_TESTS])
     versus.add_argument("--words", type=int, default=20_000)
     versus.add_argument("--ppl-tokens", type=int, default=0)
     versus.add_argument("--results", default="bench/results", help="writes models.json and models.md here")
@@ -76,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     tune.add_argument("--words", type=int, default=20_000)
     tune.add_argument("--out", default="bench/results/tune_recent.json")
 
+    personal = sub.add_parser("personal", help="learning the user's words on vs off, per source (KSR@3)")
+    personal.add_argument("--model")
+    personal.add_argument("--test", default=str(DEFAULT_TEST), help="the conversational test text")
+    personal.add_argument("--sources", nargs="+", help="only these sources (default: all 14)")
+    personal.add_argument("--words", type=int, default=0, help="at most this many words per source (0: all)")
+    personal.add_argument("--out", default="bench/results/personal.json")
+    personal.add_argument("--fill", default=str(DEFAULT_VALID),
+                          help="text a 20,000-word personal model is learned from, for the latency rows "
+                               "(default: the conversational validation text; '' skips them)")
+
     args = parser.parse_args(argv)
     from kbpredict import KbpredictError, Predictor
 
@@ -83,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "all":
             from .run import run_all
 
-            report = run_all(_model(args.model), Path(args.results), args.words, test=Path(args.test),
-                             ppl_test=Path(args.ppl_test), ppl_tokens=args.ppl_tokens,
+            report = run_all(_model(args.model), Path(args.results), args.words, tests=[Path(t) for t in args.test],
+                             ppl_tests=[Path(t) for t in args.ppl_test], ppl_tokens=args.ppl_tokens,
                              fp32_bundle=Path(args.fp32_model) if args.fp32_model else None,
                              train_text=args.train_text, shipped_presage=not args.no_shipped_presage,
                              cold_runs=args.cold_runs)
@@ -116,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             from .compare import compare, table
             from .report import save_json
 
-            rows = compare([Path(m) for m in args.models], Path(args.test), Path(args.ppl_test), args.words,
-                           args.ppl_tokens)
+            rows = compare([Path(m) for m in args.models], [Path(t) for t in args.test],
+                           [Path(t) for t in args.ppl_test], args.words, args.ppl_tokens)
             existing = Path(args.results) / "models.json"
             if args.append and existing.exists():
                 rows = json.loads(existing.read_text())["rows"] + rows
@@ -134,6 +146,16 @@ def main(argv: list[str] | None = None) -> int:
                                 progress=Progress("tune-recent"))
             save_json(found, Path(args.out))
             print(json.dumps({"model_only": found["model_only"], "best": found["rows"][:3]}, indent=2))
+        elif args.command == "personal":
+            from .personal import run as personal_bench, table as personal_table
+            from .report import save_json
+
+            found = personal_bench(_model(args.model), Path(args.test), args.sources, args.words,
+                                   progress=lambda line: print(line, file=sys.stderr, flush=True),
+                                   fill=Path(args.fill) if args.fill else None)
+            save_json(found, Path(args.out))
+            Path(args.out).with_suffix(".md").write_text(personal_table(found), encoding="utf-8")
+            print(personal_table(found))
         elif args.command == "train-throughput":
             from .training import measure as throughput
 

@@ -8,10 +8,10 @@ from kbpredict import Predictor
 class KbpredictEngine:
     """kbpredict exactly as a keyboard uses it: one incremental Session, keystroke by keystroke."""
 
-    def __init__(self, predictor: Predictor, name: str = "kbpredict", adapt: bool = True):
+    def __init__(self, predictor: Predictor, name: str = "kbpredict", adapt: bool = True, personal=None):
         self.name = name
         self.predictor = predictor
-        self.session = predictor.session(adapt=adapt)
+        self.session = predictor.session(adapt=adapt, personal=personal)
 
     def type(self, chars: str) -> None:
         self.session.type(chars)

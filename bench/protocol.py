@@ -49,9 +49,16 @@ def split_token(token: str) -> tuple[str, str, str]:
 
 
 def load_test_tokens(path: str, limit: int | None = None) -> list[str]:
-    """The protocol's token stream: the normalized test text split on whitespace, first ``limit``."""
+    """The protocol's token stream: the normalized test text split on whitespace, first ``limit``.
+
+    WikiText (recognized by its ``@-@`` markers and headings) gets PROTOCOL.md's WikiText rules;
+    any other text (the conversational test) only the general normalization.
+    """
+    from train.data import detect_format
+
     with open(path, encoding="utf-8") as handle:
-        tokens = protocol_tokens(handle.read())
+        text = handle.read()
+    tokens = protocol_tokens(text, wikitext=detect_format(text) == "wikitext")
     return tokens[:limit] if limit else tokens
 
 

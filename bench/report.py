@@ -8,8 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-GOALS = {"ksr": 0.55, "next_word_top3_ratio": 1.3, "in_word_p99_us": 500, "commit_p99_us": 2000,
-         "cold_start_ms": 100, "peak_rss_mb": 60, "bundle_mb": 5}
+# The headline text (what people type) is judged against Presage trained on the same mix; the
+# second text (WikiText-2) must keep a floor.
+GOALS = {"ksr_over_presage_points": 10, "next_word_top3_ratio": 1.4, "second_text_ksr": 0.50,
+         "in_word_p99_us": 500, "commit_p99_us": 2000, "cold_start_ms": 100, "peak_rss_mb": 60, "bundle_mb": 5}
 
 
 def _pct(x) -> str:
@@ -68,12 +70,28 @@ def speed_table(speeds: list[dict]) -> list[str]:
     return lines
 
 
-def goals_table(accuracy: list[dict], speed: dict) -> list[str]:
-    ours, peer = accuracy[0], accuracy[1] if len(accuracy) > 1 else None
+def _same_text_peer(accuracy: list[dict]) -> dict | None:
+    return next((r for r in accuracy[1:] if r["engine"].startswith("presage 3-gram")), None)
+
+
+def goals_table(texts: list[dict], speed: dict) -> list[str]:
+    headline = texts[0]
+    ours, peer = headline["accuracy"][0], _same_text_peer(headline["accuracy"])
     ratio = ours["next_word_top3"] / peer["next_word_top3"] if peer and peer["next_word_top3"] else None
+    points = 100 * (ours["ksr"] - peer["ksr"]) if peer else None
+    name = headline["name"]
     rows = [
-        ("KSR@3 ≥ 55%", _pct(ours["ksr"]), ours["ksr"] >= GOALS["ksr"]),
-        ("next-word top-3 ≥ 1.3× Presage", f"{ratio:.2f}×" if ratio else "–", bool(ratio and ratio >= 1.3)),
+        (f"{name}: KSR@3 ≥ Presage (same text) + {GOALS['ksr_over_presage_points']} points",
+         f"{_pct(ours['ksr'])} vs {_pct(peer['ksr'])} (+{points:.1f})" if peer else "– (no Presage)",
+         points is not None and points >= GOALS["ksr_over_presage_points"]),
+        (f"{name}: next-word top-3 ≥ {GOALS['next_word_top3_ratio']}× Presage", f"{ratio:.2f}×" if ratio else "–",
+         bool(ratio and ratio >= GOALS["next_word_top3_ratio"])),
+    ]
+    for other in texts[1:]:
+        ksr = other["accuracy"][0]["ksr"]
+        rows.append((f"{other['name']}: KSR@3 ≥ {100 * GOALS['second_text_ksr']:.0f}%", _pct(ksr),
+                     ksr >= GOALS["second_text_ksr"]))
+    rows += [
         ("in-word keystroke p99 ≤ 0.5 ms", f"{speed['in_word_keystroke']['p99_us']:.0f} µs",
          speed["in_word_keystroke"]["p99_us"] <= GOALS["in_word_p99_us"]),
         ("word commit p99 ≤ 2 ms", f"{speed['word_commit']['p99_us']:.0f} µs",
@@ -92,32 +110,36 @@ def goals_table(accuracy: list[dict], speed: dict) -> list[str]:
 def write_report(results: dict, directory: Path) -> Path:
     """``report.md`` and the PNG plots, from the dict :func:`bench.run.run_all` collected."""
     directory.mkdir(parents=True, exist_ok=True)
-    accuracy, speeds = results["accuracy"], results["speed"]
+    texts, speeds = results["texts"], results["speed"]
     model = results["model"]
     lines = ["# kbpredict benchmark", "",
              f"- model: `{model['path']}` — {model['precision']}, {model['parameters']:,} parameters, "
              f"{model['vocabulary']:,} words, {model['cell'].upper()} {model['hidden_size']}",
-             f"- test: {results['test']['file']}, first {results['test']['tokens']:,} tokens (PROTOCOL.md), k = 3",
+             "- test texts: " + "; ".join(f"{t['file']}, first {t['tokens']:,} tokens" for t in texts)
+             + " (PROTOCOL.md), k = 3; the first is the headline",
              f"- machine: {platform.machine()}, {results['machine']}; onnxruntime one intra-op thread",
-             f"- run: {results['started']} ({results['seconds']:.0f} s)", "",
-             "## Prediction quality (same test stream, same contexts)", ""]
-    lines += accuracy_table(accuracy)
-    lines += ["", "kbpredict is driven through one incremental `Session`, keystroke by keystroke, as a keyboard "
-              "would; its LSTM state carries the whole typed stream. Presage gets the last 2,000 characters "
-              "on every query (its 3-gram model reads the last two words). Presage's latency is "
-              "`Presage::predict()` alone; kbpredict's is `Session.type()` + `suggestions()` per key.", "",
+             f"- run: {results['started']} ({results['seconds']:.0f} s)", ""]
+    for index, text in enumerate(texts):
+        lines += [f"## Prediction quality: {text['name']}" + (" (headline)" if index == 0 else ""), ""]
+        lines += accuracy_table(text["accuracy"]) + [""]
+    lines += ["Both engines type the same stream. kbpredict is driven through one incremental `Session`, keystroke "
+              "by keystroke, as a keyboard would; its LSTM state carries the whole typed stream. Presage gets the "
+              "last 2,000 characters on every query (its 3-gram model reads the last two words); its database is "
+              "built by its own `text2ngram` from the model's own training mix (same sources, same weights, same "
+              "normalization). Presage's latency is `Presage::predict()` alone; kbpredict's is `suggestions()` per "
+              "key (the `Session.type()` call before it is timed in the speed section).", "",
               "kbpredict mixes the words of the text's last 2,000 characters into the model's suggestions "
-              "(a unigram and a word-pair cache, `RecentWords`; weights tuned on the validation text), the same "
-              "context Presage is given. The column \"kbpredict, model only\" switches that off "
-              "(`adapt=False`).", ""]
-    if results.get("perplexity"):
-        p = results["perplexity"]
-        lines += [f"Perplexity on `{Path(p['test_file']).name}`: **{p['perplexity']}** over {p['tokens']:,} tokens "
+              "(a unigram and a word-pair cache, `RecentWords`), the same context Presage is given. The column "
+              "\"kbpredict, model only\" switches that off (`adapt=False`).", ""]
+    for p in results.get("perplexity") or []:
+        lines += [f"Perplexity on `{p['test_file']}`: **{p['perplexity']}** over {p['tokens']:,} tokens "
                   f"({p['precision']}, its own {p['vocabulary']:,}-word vocabulary incl. end-of-line; unknown-word "
                   f"rate {100 * p['unknown_rate']:.1f}%; text normalized like the training text).", ""]
     lines += ["## Speed, memory and size (one CPU thread)", ""] + speed_table(speeds)
-    lines += ["", "## Goals", ""] + goals_table(accuracy, speeds[0])
-    lines += ["", "Plots: `latency.png` (latency distributions of both engines), `accuracy.png` (KSR and top-k)."]
+    lines += ["", f"Latency is measured on the headline text ({texts[0]['name']})."]
+    lines += ["", "## Goals", ""] + goals_table(texts, speeds[0])
+    lines += ["", "Plots: `latency.png` (latency distributions of both engines), `accuracy.png` (KSR and top-k, "
+              "headline text)."]
     report = directory / "report.md"
     report.write_text("\n".join(lines) + "\n", encoding="utf-8")
     plot(results, directory)
@@ -149,7 +171,7 @@ def plot(results: dict, directory: Path) -> None:
         fig.tight_layout()
         fig.savefig(directory / "latency.png", dpi=110)
         plt.close(fig)
-    accuracy = results["accuracy"]
+    accuracy = results["texts"][0]["accuracy"]
     keys = [("KSR@3", "ksr"), ("next top-1", "next_word_top1"), ("next top-3", "next_word_top3"),
             ("compl. top-3 @1", "completion_after_1_top3"), ("compl. top-3 @2", "completion_after_2_top3")]
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -159,7 +181,8 @@ def plot(results: dict, directory: Path) -> None:
     ax.set_xticks(np.arange(len(keys)) + width * (len(accuracy) - 1) / 2, [label for label, _ in keys])
     ax.set_ylabel("%")
     ax.legend()
-    ax.set_title(f"Keystroke savings and accuracy, WikiText-2 test, first {results['test']['tokens']:,} tokens")
+    ax.set_title(f"Keystroke savings and accuracy, {results['texts'][0]['name']}, "
+                 f"first {results['texts'][0]['tokens']:,} tokens")
     fig.tight_layout()
     fig.savefig(directory / "accuracy.png", dpi=110)
     plt.close(fig)

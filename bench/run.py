@@ -12,6 +12,8 @@ from pathlib import Path
 from kbpredict import Predictor
 from kbpredict.predictor import default_model_path
 
+from train.mix import Source
+
 from .engines import KbpredictEngine
 from .perplexity import perplexity
 from .protocol import load_test_tokens, simulate
@@ -20,9 +22,12 @@ from .speed import keystroke_samples, measure, percentiles
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
-DEFAULT_TEST = DATA / "wikitext-2" / "test.txt"
-DEFAULT_VALID = DATA / "wikitext-2" / "valid.txt"
+# The headline is what people type (the conversational test); WikiText-2 test sits beside it.
+DEFAULT_TEST = DATA / "conversational" / "test.txt"
+DEFAULT_TESTS = [DEFAULT_TEST, DATA / "wikitext-2" / "test.txt"]
+DEFAULT_VALID = DATA / "conversational" / "valid.txt"
 DEFAULT_PPL_TEST = DATA / "wikitext-2-tokens" / "test.txt"
+DEFAULT_PPL_TESTS = [DEFAULT_TEST, DEFAULT_PPL_TEST]
 CACHE = ROOT / ".cache" / "presage"
 
 
@@ -68,37 +73,52 @@ def kbpredict_accuracy(bundle: Path, tokens: list[str], k: int = 3, adapt: bool 
     return {**result.to_dict(), "query_latency": percentiles(counts.query_seconds)}, counts.query_seconds
 
 
-def training_text(predictor: Predictor, override: str | None = None) -> tuple[list[Path], str]:
-    """The text the model was trained on (and its format), for building Presage's database."""
+def training_text(predictor: Predictor, override: str | None = None) -> tuple[list[Source], str, tuple[str, ...]]:
+    """The text the model was trained on, for building Presage's database: the sources with their
+    weights in the mix (a prepared data directory's), the text format and the masked placeholders."""
     training = predictor.info.training
-    files = [resolve(override)] if override else [resolve(p) for p in training.get("train_files") or []]
-    missing = [str(p) for p in files if not p.is_file()]
-    if not files or missing:
+    text_format = training.get("train_config", {}).get("text_format", "auto")
+    if override:
+        sources, masks = [Source(resolve(override))], ()
+    elif training.get("mix"):
+        sources = [Source(resolve(m["file"]), float(m["weight"])) for m in training["mix"]]
+        masks = tuple(training.get("masks") or ())
+    else:
+        sources, masks = [Source(resolve(p)) for p in training.get("train_files") or []], ()
+    missing = [str(s.path) for s in sources if not s.path.is_file()]
+    if not sources or missing:
         raise FileNotFoundError(f"the model's training text is not here ({', '.join(missing) or 'none recorded'}); "
                                 "pass --train-text FILE")
-    return files, training.get("train_config", {}).get("text_format", "auto")
+    return sources, text_format, masks
 
 
-def presage_database(files: list[Path], text_format: str) -> Path:
-    """Presage's 3-gram database from the same normalized text, cached by content."""
-    from train.data import documents, read_text
+def presage_database(sources: list[Source], text_format: str, masks: tuple[str, ...] = ()) -> Path:
+    """Presage's 3-gram database from the same normalized text and the same mix (weights
+    included), cached by content."""
+    from train.mix import mixed_blocks
 
     from .presage_engine import build_database
 
-    lines = []
-    for path in files:
-        for doc in documents(read_text(str(path)), text_format):
-            lines.extend(" ".join(tokens) for tokens in doc)
-    text = "\n".join(lines) + "\n"
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    database = CACHE / f"{digest}.db"
-    if not database.exists():
-        print(f"[bench] building Presage's 3-gram database from {len(lines):,} lines (about a minute)",
-              file=sys.stderr)
-        normalized = CACHE / f"{digest}.txt"
-        normalized.parent.mkdir(parents=True, exist_ok=True)
-        normalized.write_text(text, encoding="utf-8")
-        build_database(normalized, database)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    digest, lines = hashlib.sha256(), 0
+    partial = CACHE / f"text-{os.getpid()}.tmp"
+    with open(partial, "w", encoding="utf-8") as out:
+        for _, block in mixed_blocks(sources, text_format, masks=masks):
+            for _, tokens in block:
+                line = " ".join(tokens) + "\n"
+                digest.update(line.encode("utf-8"))
+                out.write(line)
+                lines += 1
+    key = digest.hexdigest()[:16]
+    database = CACHE / f"{key}.db"
+    if database.exists():
+        partial.unlink()
+        return database
+    normalized = CACHE / f"{key}.txt"
+    partial.replace(normalized)
+    print(f"[bench] building Presage's 3-gram database from {lines:,} lines (a minute per ~2M words)",
+          file=sys.stderr)
+    build_database(normalized, database)
     return database
 
 
@@ -111,54 +131,74 @@ def presage_accuracy(database: Path, name: str, tokens: list[str], k: int = 3) -
     return {**result.to_dict(), "query_latency": percentiles([m / 1e6 for m in micros])}, [m / 1e6 for m in micros]
 
 
-def run_all(bundle: Path | None, results_dir: Path, words: int, *, test: Path = DEFAULT_TEST,
-            ppl_test: Path = DEFAULT_PPL_TEST, ppl_tokens: int = 0, fp32_bundle: Path | None = None,
+def text_label(path: Path) -> str:
+    """A short name for a test text: ``conversational/test.txt``, ``wikitext-2/test.txt``."""
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def run_all(bundle: Path | None, results_dir: Path, words: int, *, tests: list[Path] | None = None,
+            ppl_tests: list[Path] | None = None, ppl_tokens: int = 0, fp32_bundle: Path | None = None,
             train_text: str | None = None, shipped_presage: bool = True, cold_runs: int = 5) -> Path:
-    """Everything, written as JSON files plus ``report.md`` and plots under ``results_dir``."""
+    """Everything, written as JSON files plus ``report.md`` and plots under ``results_dir``.
+
+    Accuracy is measured on every text of ``tests`` (the first is the headline and the speed
+    figures' text), each against Presage's database built from the model's own training mix.
+    """
     started, clock = datetime.now(timezone.utc).isoformat(timespec="seconds"), time.time()
     bundle = bundle or default_model_path()
+    tests = tests or [DEFAULT_TEST]
+    ppl_tests = DEFAULT_PPL_TESTS if ppl_tests is None else ppl_tests
     predictor = Predictor.load(bundle)
-    tokens = load_test_tokens(str(test), words)
     results_dir.mkdir(parents=True, exist_ok=True)
-
-    ours, our_latency = kbpredict_accuracy(bundle, tokens)
-    accuracy, samples = [ours], {"kbpredict keystroke": [s * 1e6 for s in our_latency]}
     from .presage_engine import SHIPPED_DATABASE, PresageUnavailable
 
+    database = None
     try:
-        files, text_format = training_text(predictor, train_text)
-        peer, peer_latency = presage_accuracy(presage_database(files, text_format), "presage 3-gram (same text)", tokens)
-        accuracy.append(peer)
-        samples["presage 3-gram query"] = [s * 1e6 for s in peer_latency]
-        if shipped_presage and Path(SHIPPED_DATABASE).exists():
-            shipped, _ = presage_accuracy(Path(SHIPPED_DATABASE), "presage shipped en db", tokens)
-            accuracy.append(shipped)
+        database = presage_database(*training_text(predictor, train_text))
     except (PresageUnavailable, FileNotFoundError) as exc:
         print(f"[bench] Presage skipped: {exc}", file=sys.stderr)
-    accuracy.append(kbpredict_accuracy(bundle, tokens, adapt=False)[0])  # the ablation, last column
-    save_json({"accuracy": accuracy}, results_dir / "accuracy.json")
+
+    texts, samples = [], {}
+    for index, test in enumerate(tests):
+        tokens = load_test_tokens(str(test), words)
+        ours, our_latency = kbpredict_accuracy(bundle, tokens)
+        accuracy = [ours]
+        if index == 0:
+            samples["kbpredict keystroke"] = [s * 1e6 for s in our_latency]
+        try:
+            if database is not None:
+                peer, peer_latency = presage_accuracy(database, "presage 3-gram (same text)", tokens)
+                accuracy.append(peer)
+                if index == 0:
+                    samples["presage 3-gram query"] = [s * 1e6 for s in peer_latency]
+            if shipped_presage and Path(SHIPPED_DATABASE).exists():
+                accuracy.append(presage_accuracy(Path(SHIPPED_DATABASE), "presage shipped en db", tokens)[0])
+        except PresageUnavailable as exc:
+            print(f"[bench] Presage skipped: {exc}", file=sys.stderr)
+        accuracy.append(kbpredict_accuracy(bundle, tokens, adapt=False)[0])  # the ablation, last column
+        texts.append({"name": text_label(test), "file": str(test), "tokens": len(tokens), "accuracy": accuracy})
+    save_json({"texts": texts}, results_dir / "accuracy.json")
 
     print("[bench] latency, cold start and memory (one thread)", file=sys.stderr)
-    speed = [measure(bundle, tokens, cold_runs=cold_runs)]
+    headline = load_test_tokens(str(tests[0]), words)
+    speed = [measure(bundle, headline, cold_runs=cold_runs)]
     if fp32_bundle:
-        speed.append(measure(fp32_bundle, tokens, cold_runs=cold_runs))
-    in_word, commits = keystroke_samples(predictor, tokens[:3000])
+        speed.append(measure(fp32_bundle, headline, cold_runs=cold_runs))
+    in_word, commits = keystroke_samples(predictor, headline[:3000])
     samples["kbpredict in-word key"] = [s * 1e6 for s in in_word]
     samples["kbpredict word commit"] = [s * 1e6 for s in commits]
     save_json({"speed": speed}, results_dir / "latency.json")
 
-    ppl = None
-    if ppl_test.is_file():
-        ppl = perplexity(predictor, str(ppl_test), max_tokens=ppl_tokens, progress=Progress("perplexity"))
-        save_json(ppl, results_dir / "perplexity.json")
+    ppl = [perplexity(predictor, str(p), max_tokens=ppl_tokens, progress=Progress(f"perplexity {text_label(p)}"))
+           for p in ppl_tests if p.is_file()]
+    save_json({"perplexity": ppl}, results_dir / "perplexity.json")
 
     info = predictor.info
     results = {
         "started": started, "seconds": time.time() - clock, "machine": f"{os.cpu_count()} cores",
         "model": {"path": str(bundle), "precision": info.precision, "parameters": info.shape.parameters,
                   "vocabulary": info.shape.vocab_size, "cell": info.shape.cell, "hidden_size": info.shape.hidden_size},
-        "test": {"file": str(test), "tokens": len(tokens)},
-        "accuracy": accuracy, "speed": speed, "perplexity": ppl, "latency_samples": samples,
+        "texts": texts, "speed": speed, "perplexity": ppl, "latency_samples": samples,
     }
     save_json({k: v for k, v in results.items() if k != "latency_samples"}, results_dir / "results.json")
     return write_report(results, results_dir)

@@ -26,15 +26,15 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
             "p95_us": round(float(np.percentile(micros, 95)), 1), "p99_us": round(float(np.percentile(micros, 99)), 1)}
 
 
-def keystroke_samples(predictor: Predictor, tokens: list[str], k: int = 3,
-                      warmup_tokens: int = 100) -> tuple[list[float], list[float]]:
+def keystroke_samples(predictor: Predictor, tokens: list[str], k: int = 3, warmup_tokens: int = 100,
+                      personal=None) -> tuple[list[float], list[float]]:
     """Type the stream key by key through a Session, timing ``type`` + ``suggestions`` per key.
 
     Returns seconds of (in-word keys, commits). In-word keys extend a word (no LSTM step); commits
     are the key that ends a word or types punctuation (one LSTM step, then the next-word top-k).
-    A space after punctuation is neither.
+    A space after punctuation is neither. ``personal``: a PersonalModel mixed in.
     """
-    session = predictor.session()
+    session = predictor.session(personal=personal)
     for ch in " ".join(tokens[:warmup_tokens]) + " ":  # warm-up: caches, allocator
         session.type(ch)
         session.suggestions(k)
@@ -54,9 +54,9 @@ def keystroke_samples(predictor: Predictor, tokens: list[str], k: int = 3,
     return in_word, commits
 
 
-def keystrokes(predictor: Predictor, tokens: list[str], k: int = 3) -> dict:
+def keystrokes(predictor: Predictor, tokens: list[str], k: int = 3, personal=None) -> dict:
     """Percentiles of in-word keystrokes and word commits."""
-    in_word, commits = keystroke_samples(predictor, tokens, k)
+    in_word, commits = keystroke_samples(predictor, tokens, k, personal=personal)
     return {"in_word_keystroke": percentiles(in_word), "word_commit": percentiles(commits)}
 
 

@@ -141,6 +141,7 @@ def wikitext_heading_level(line: str) -> int:
     return 1 if _WIKITEXT_TOP_HEADING_RE.match(line) else 2
 
 
-def protocol_tokens(text: str) -> list[str]:
-    """The whitespace tokens of PROTOCOL.md's typed stream (used by the benchmark)."""
-    return normalize(text, wikitext=True).split()
+def protocol_tokens(text: str, *, wikitext: bool = True) -> list[str]:
+    """The whitespace tokens of PROTOCOL.md's typed stream (used by the benchmark); ``wikitext=False``
+    for text people typed (no WikiText rules, only the general normalization)."""
+    return normalize(text, wikitext=wikitext).split()

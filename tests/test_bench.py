@@ -144,13 +144,19 @@ def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
     results = {"started": "now", "seconds": 1.0, "machine": "2 cores",
                "model": {"path": "m", "precision": "int8", "parameters": 1, "vocabulary": 2, "cell": "lstm",
                          "hidden_size": 3},
-               "test": {"file": "t", "tokens": 10}, "accuracy": [accuracy("kbpredict", 0.56, 0.30),
-                                                                accuracy("presage", 0.45, 0.25)],
-               "speed": [speed], "perplexity": None, "latency_samples": {"a": [1.0, 2.0], "b": [3.0, 4.0]}}
+               "texts": [{"name": "conversational/test.txt", "file": "c", "tokens": 10,
+                          "accuracy": [accuracy("kbpredict", 0.56, 0.36), accuracy("presage 3-gram (same text)", 0.45, 0.25),
+                                       accuracy("kbpredict, model only", 0.5, 0.3)]},
+                         {"name": "wikitext-2/test.txt", "file": "w", "tokens": 10,
+                          "accuracy": [accuracy("kbpredict", 0.48, 0.30), accuracy("presage 3-gram (same text)", 0.45, 0.25)]}],
+               "speed": [speed], "perplexity": [], "latency_samples": {"a": [1.0, 2.0], "b": [3.0, 4.0]}}
     report = write_report(results, tmp_path).read_text()
-    assert "| KSR@3 (case-sensitive, headline) | 56.0% | 45.0% | 1.24× |" in report
-    assert "| KSR@3 ≥ 55% | 56.0% | met |" in report
-    assert "| next-word top-3 ≥ 1.3× Presage | 1.20× | **not met** |" in report
+    assert report.index("## Prediction quality: conversational/test.txt (headline)") < report.index(
+        "## Prediction quality: wikitext-2/test.txt")
+    assert "| KSR@3 (case-sensitive, headline) | 56.0% | 45.0% | 50.0% | 1.24× |" in report
+    assert "| conversational/test.txt: KSR@3 ≥ Presage (same text) + 10 points | 56.0% vs 45.0% (+11.0) | met |" in report
+    assert "| conversational/test.txt: next-word top-3 ≥ 1.4× Presage | 1.44× | met |" in report
+    assert "| wikitext-2/test.txt: KSR@3 ≥ 50% | 48.0% | **not met** |" in report
     assert "| RSS ≤ 60 MB | 80.0 MB (45.0 MB private) | **not met** |" in report
     assert "(RssFile) (MB) | 45.0 / 35.0 |" in report
     assert (tmp_path / "latency.png").exists() or (tmp_path / "plots-skipped.txt").exists()
@@ -189,9 +195,17 @@ def test_compare_puts_models_side_by_side_with_and_without_the_text_cache(bundle
 
     test = tmp_path / "test.txt"
     test.write_text(text(40, seed=41), encoding="utf-8")
-    rows = compare([bundle], test, corpus_dir / "valid.txt", words=300)
+    other = tmp_path / "other.txt"
+    other.write_text(text(40, seed=42), encoding="utf-8")
+    rows = compare([bundle], [test, other], [corpus_dir / "valid.txt"], words=300)
     row = rows[0]
-    assert row["test_tokens"] == 300 and row["parameters"] > 0 and row["perplexity"] > 1
-    assert 0 < row["ksr"] < 1 and 0 < row["ksr_model_only"] < 1
-    assert row["ksr"] != row["ksr_model_only"]  # two different runs: with and without the text cache
-    assert f"{100 * row['ksr']:.1f}%" in table(rows) and f"{100 * row['ksr_model_only']:.1f}%" in table(rows)
+    first, second = row["texts"]
+    assert first["tokens"] == second["tokens"] == 300 and row["parameters"] > 0
+    assert row["perplexity"][0]["perplexity"] > 1
+    assert 0 < first["ksr"] < 1 and 0 < first["ksr_model_only"] < 1
+    assert first["ksr"] != first["ksr_model_only"]  # two different runs: with and without the text cache
+    assert first["ksr"] != second["ksr"]  # each text measured on its own
+    rendered = table(rows)
+    assert f"KSR@3 {tmp_path.name}/test.txt" in rendered and f"KSR@3 {tmp_path.name}/other.txt" in rendered
+    for t in row["texts"]:
+        assert f"{100 * t['ksr']:.1f}%" in rendered and f"{100 * t['ksr_model_only']:.1f}%" in rendered

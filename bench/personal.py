@@ -1,0 +1,150 @@
+"""``python -m bench personal``: does learning the user's words pay off, message after message?
+
+One source of the conversational test text stands for one user's typing. Its lines are typed in
+order, one session per line (a message), each finished so the personal model learns it, with the
+personal model reopened and a new Predictor loaded now and then so what helps has come through the
+file. The same stream runs again without a personal model. KSR@3 (PROTOCOL.md) is counted over the
+stream's second half, after the model has had the first half to learn from.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from kbpredict import PersonalModel, Predictor
+from kbpredict.text import protocol_tokens
+
+from .engines import KbpredictEngine
+from .protocol import simulate
+
+# conversational/test.txt is the sources' test parts concatenated in this order; the word counts
+# (its README's table) find the boundaries.
+SOURCES = [("casino", 3085), ("chatterbot", 399), ("clinc150", 2330), ("goemotions", 6879), ("gutenberg", 7608),
+           ("hwu64", 916), ("multidogo", 2656), ("polyai", 2947), ("selfdialogue", 35322), ("sgd", 39981),
+           ("stackexchange", 4846), ("synthetic_persona_chat", 4039), ("taskmaster", 2848), ("topicalchat", 10043)]
+# People chatting (as opposed to requests to assistants, fiction or forum posts).
+CHAT_SOURCES = {"casino", "selfdialogue", "topicalchat", "synthetic_persona_chat", "goemotions"}
+REOPEN_EVERY = 100  # messages between reopening the personal model's file
+RELOAD_EVERY = 500  # messages between loading a new Predictor
+
+
+def split_sources(path: Path) -> dict[str, list[str]]:
+    """The lines of each source in ``conversational/test.txt``."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    parts, position = {}, 0
+    for name, words in SOURCES:
+        taken, count = [], 0
+        while count < words and position < len(lines):
+            taken.append(lines[position])
+            count += len(lines[position].split())
+            position += 1
+        if count != words:
+            raise ValueError(f"{path}: the {name} part does not have the {words:,} words its README says; "
+                             "is this the conversational test text?")
+        parts[name] = taken
+    return parts
+
+
+def stream_ksr(bundle: Path, messages: list[str], personal_path: Path | None) -> dict:
+    """Type ``messages`` one session each; keystroke savings over the second half."""
+    predictor = Predictor.load(bundle)
+    personal = PersonalModel(personal_path) if personal_path is not None else None
+    half = len(messages) // 2
+    keys_with = keys_without = 0
+    try:
+        for index, message in enumerate(messages):
+            if personal is not None and index and index % REOPEN_EVERY == 0:
+                personal.close()
+                personal = PersonalModel(personal_path)
+            if index and index % RELOAD_EVERY == 0:
+                predictor = Predictor.load(bundle)
+            tokens = protocol_tokens(message, wikitext=False)
+            engine = KbpredictEngine(predictor, personal=personal)
+            _, counts = simulate(engine, tokens)
+            engine.session.finish()
+            if index >= half:
+                keys_with += counts.keys_with
+                keys_without += counts.keys_without
+        learned = len(personal.words()) if personal is not None else 0
+    finally:
+        if personal is not None:
+            personal.close()
+    return {"ksr": 1 - keys_with / keys_without if keys_without else 0.0, "keys_without": keys_without,
+            "learned_words": learned}
+
+
+def run(bundle: Path, test: Path, sources: list[str] | None = None, max_words: int = 0, progress=print,
+        fill: Path | None = None) -> dict:
+    """Learning on vs off, per source; ``max_words`` caps each source's stream (0: all of it).
+    With ``fill`` (text to learn 20,000 words from), also the latency with a full personal model."""
+    parts = split_sources(test)
+    rows = []
+    for name in sources or list(parts):
+        messages, words = [], 0
+        for line in parts[name]:
+            if max_words and words >= max_words:
+                break
+            messages.append(line)
+            words += len(line.split())
+        started = time.time()
+        off = stream_ksr(bundle, messages, None)
+        with tempfile.TemporaryDirectory(prefix="kbpredict-bench-personal-") as tmp:
+            on = stream_ksr(bundle, messages, Path(tmp) / "personal.sqlite3")
+        rows.append({"source": name, "chat": name in CHAT_SOURCES, "messages": len(messages), "words": words,
+                     "ksr_learning_off": off["ksr"], "ksr_learning_on": on["ksr"],
+                     "gain_points": round(100 * (on["ksr"] - off["ksr"]), 2), "learned_words": on["learned_words"],
+                     "second_half_keys": off["keys_without"], "seconds": round(time.time() - started, 1)})
+        progress(f"[bench] personal {name}: KSR@3 {100 * off['ksr']:.1f}% -> {100 * on['ksr']:.1f}% "
+                 f"({rows[-1]['gain_points']:+.2f} points, {len(messages):,} messages)")
+    result = {"model": str(bundle), "test": str(test), "protocol": __doc__.strip().splitlines()[0],
+              "reopen_every": REOPEN_EVERY, "reload_every": RELOAD_EVERY, "rows": rows}
+    if fill is not None:
+        tokens = protocol_tokens(" ".join(parts["selfdialogue"]), wikitext=False)[:3000]
+        result["latency"] = latency(bundle, tokens, fill.read_text(encoding="utf-8"))
+        speed = result["latency"]["with"]
+        progress(f"[bench] personal latency with {result['latency']['learned_words']:,} learned words: in-word p99 "
+                 f"{speed['in_word_keystroke']['p99_us']:.0f} µs, commit p99 {speed['word_commit']['p99_us']:.0f} µs")
+    return result
+
+
+def latency(bundle: Path, tokens: list[str], fill_text: str, words: int = 20_000) -> dict:
+    """Keystroke latency (one thread) without and with a personal model of ``words`` learned
+    words, in the same run: the learned words are ``fill_text``'s, topped up with made-up ones."""
+    from .speed import keystrokes
+
+    predictor = Predictor.load(bundle)
+    with tempfile.TemporaryDirectory(prefix="kbpredict-bench-personal-") as tmp:
+        personal = PersonalModel(Path(tmp) / "personal.sqlite3")
+        personal.max_words = max(personal.max_words, words)
+        personal.learn_texts(fill_text.splitlines())
+        filler = [f"zq{n:05d}x" for n in range(max(0, words - len(personal.words())))]
+        personal.learn_texts([" ".join(filler)] * 2)  # twice: suggestable
+        learned = len(personal.words())
+        rows = {"without": keystrokes(predictor, tokens), "with": keystrokes(predictor, tokens, personal=personal),
+                "without_again": keystrokes(predictor, tokens)}
+        personal.close()
+    return {"learned_words": learned, "tokens": len(tokens), **rows}
+
+
+def table(result: dict) -> str:
+    """The per-source figures as markdown."""
+    lines = ["| source | chat | messages | words | KSR@3 learning off | on | gain (points) | learned words |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in result["rows"]:
+        lines.append(f"| {r['source']} | {'yes' if r['chat'] else ''} | {r['messages']:,} | {r['words']:,} | "
+                     f"{100 * r['ksr_learning_off']:.1f}% | {100 * r['ksr_learning_on']:.1f}% | "
+                     f"{r['gain_points']:+.2f} | {r['learned_words']:,} |")
+    speed = result.get("latency")
+    if speed:
+        lines += ["", f"Latency, one thread, {speed['tokens']:,} words typed key by key (type + suggestions):", "",
+                  "| personal model | in-word key median / p99 (µs) | word commit median / p99 (µs) |",
+                  "|---|---|---|"]
+        for label, key in (("none", "without"), (f"{speed['learned_words']:,} learned words", "with"),
+                           ("none (again, for the noise)", "without_again")):
+            row = speed[key]
+            lines.append(f"| {label} | {row['in_word_keystroke']['median_us']:.0f} / "
+                         f"{row['in_word_keystroke']['p99_us']:.0f} | {row['word_commit']['median_us']:.0f} / "
+                         f"{row['word_commit']['p99_us']:.0f} |")
+    return "\n".join(lines) + "\n"
