@@ -49,17 +49,22 @@ def cli() -> None:
 @click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
 @click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True, help="onnxruntime threads")
 @click.option("--no-adapt", is_flag=True, help=ADAPT_HELP)
+@click.option("--personal", "personal_path", type=click.Path(dir_okay=False), default=None, help=PERSONAL_HELP)
+@click.option("--no-learn", is_flag=True, help="leave your learned words out (the personal model is never written here)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
-def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, as_json: bool) -> None:
+def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, personal_path: str | None,
+            no_learn: bool, as_json: bool) -> None:
     """Suggest the next word (after a space) or complete the word TEXT ends with.
 
-    TEXT is the text before the cursor; "-" reads it from standard input.
+    TEXT is the text before the cursor; "-" reads it from standard input. Your learned words
+    (`kbpredict learn`) are mixed in if you have any; nothing is learned from TEXT.
     """
     if text == "-":
         text = sys.stdin.read()
     predictor = _load(model, threads)
+    personal = None if no_learn else _personal(personal_path, create=False)
     started = time.perf_counter()
-    session = predictor.session(adapt=not no_adapt)
+    session = predictor.session(adapt=not no_adapt, personal=personal, incognito=True)
     session.update(text)
     suggestions = session.suggestions(k)
     elapsed_ms = (time.perf_counter() - started) * 1e3

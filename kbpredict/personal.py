@@ -207,14 +207,22 @@ class PersonalModel:
     def _transaction(self, db: sqlite3.Connection | None = None) -> "_Tx":
         return PersonalModel._Tx(db or self._db)
 
-    def _write(self, action: Callable[[sqlite3.Connection], None]) -> None:
+    def _write(self, action: Callable[[sqlite3.Connection], object],
+               update: Callable[["_Snapshot"], None] | None = None) -> None:
+        """Run ``action`` in one transaction. ``update`` applies the same change to the data in
+        memory (cheaper than reloading it all after each sent message); it is skipped, and the
+        data reloaded, when ``action`` returns True (it pruned entries)."""
         with self._lock:
             try:
                 with self._transaction() as db:
-                    action(db)
+                    pruned = action(db)
             except sqlite3.Error as exc:
                 raise PersonalModelError(f"cannot save to {self.path}: {exc}") from None
-            self._changed()
+            if update is not None and self._snapshot is not None and pruned is not True:
+                update(self._snapshot)
+                self._generation += 1
+            else:
+                self._changed()
 
     def _changed(self) -> None:
         self._generation += 1
@@ -290,18 +298,30 @@ class PersonalModel:
                 "ON CONFLICT (previous, word) DO UPDATE SET count = decayed(count, last_used, excluded.last_used) "
                 "+ excluded.count, last_used = excluded.last_used",
                 [(p, w, n, now) for (p, w), n in pairs.items()])
-            self._prune(db, now)
+            return self._prune(db, now)
 
-        self._write(save)
+        def update(snapshot: _Snapshot) -> None:
+            for word, (n, confirmed) in words.items():
+                count, uses, was_confirmed = snapshot.words.get(word, (0.0, 0, False))
+                snapshot.words[word] = (count + n, uses + n, was_confirmed or confirmed)
+            for (previous, word), n in pairs.items():
+                followers = snapshot.pairs.setdefault(previous, {})
+                followers[word] = followers.get(word, 0.0) + n
+
+        self._write(save, update)
         return sum(n for n, _ in words.values())
 
-    def _prune(self, db: sqlite3.Connection, now: float) -> None:
-        """Keep the sizes bounded: the entries with the lowest decayed counts (rare, old) go first."""
+    def _prune(self, db: sqlite3.Connection, now: float) -> bool:
+        """Keep the sizes bounded: the entries with the lowest decayed counts (rare, old) go first.
+        True if any went."""
+        pruned = False
         for table, limit, key in (("words", self.max_words, "word"), ("pairs", self.max_pairs, "previous, word")):
             excess = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] - limit
             if excess > 0:
                 db.execute(f"DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} "
                            f"ORDER BY decayed(count, last_used, ?) ASC LIMIT ?)", (now, excess))
+                pruned = True
+        return pruned
 
     # -- the user's controls ----------------------------------------------------------------------
     def words(self, vocabulary: "CandidateIndex | None" = None) -> list[LearnedWord]:

@@ -120,3 +120,18 @@ def test_personal_model_problems_are_one_line(tmp_path):
     result = CliRunner().invoke(cli, ["words", "--personal", str(garbage), "--block", "x"])
     assert result.exit_code == 0 and "Warning:" in result.output and "kept it as" in result.output
     assert len(list(tmp_path.glob("garbage.sqlite3.unusable-*"))) == 1
+
+
+def test_predict_mixes_in_learned_words_and_learns_nothing(bundle, tmp_path):
+    personal = tmp_path / "me.sqlite3"
+    assert run("predict", "Zor", "--model", str(bundle), "--personal", str(personal), "--json").exit_code == 0
+    assert not personal.exists()  # predict never creates a personal model
+    run("learn", "-", "--personal", str(personal), input="Zorblatt is near\nZorblatt again\n")
+    before = personal.read_bytes()
+    words = [s["word"] for s in json.loads(run("predict", "Zor", "--model", str(bundle), "--personal", str(personal),
+                                               "--json").output)["suggestions"]]
+    assert words[0] == "Zorblatt"
+    assert personal.read_bytes() == before
+    alone = json.loads(run("predict", "Zor", "--model", str(bundle), "--personal", str(personal), "--no-learn",
+                           "--json").output)["suggestions"]
+    assert "Zorblatt" not in [s["word"] for s in alone]

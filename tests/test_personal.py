@@ -260,3 +260,17 @@ def test_the_runtime_writes_nothing_but_the_personal_file(bundle, tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, cwd=work, env=env)
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == ["data/personal.sqlite3"]
+
+
+def test_what_is_learned_is_applied_in_memory_as_a_reload_would_see_it(tmp_path):
+    clock = lambda: 5_000_000.0  # noqa: E731 (no decay between saves: exact comparison)
+    path = tmp_path / "p.sqlite3"
+    model = PersonalModel(path, clock=clock)
+    model.learn_text("see you at the gym")
+    model._loaded()  # the data in memory, updated in place from now on
+    model.learn_text("see you at the park. See you!")
+    model.learn_tokens(["see", "you", "Zorblatt"], accepted=["Zorblatt"])
+    fresh = PersonalModel(path, clock=clock)
+    assert model._loaded() == fresh._loaded()
+    model.close()
+    fresh.close()
