@@ -19,11 +19,12 @@ from kbpredict.text import protocol_tokens
 from .engines import KbpredictEngine
 from .protocol import simulate
 
-# conversational/test.txt is the sources' test parts concatenated in this order; the word counts
-# (its README's table) find the boundaries.
-SOURCES = [("casino", 3085), ("chatterbot", 399), ("clinc150", 2330), ("goemotions", 6879), ("gutenberg", 7608),
-           ("hwu64", 916), ("multidogo", 2656), ("polyai", 2947), ("selfdialogue", 35322), ("sgd", 39981),
-           ("stackexchange", 4846), ("synthetic_persona_chat", 4039), ("taskmaster", 2848), ("topicalchat", 10043)]
+# conversational/test.txt and valid.txt are the sources' parts concatenated in this order; the
+# word counts (test, valid; the corpus README's table) find the boundaries.
+SOURCES = [("casino", 3085, 2507), ("chatterbot", 399, 319), ("clinc150", 2330, 2212), ("goemotions", 6879, 6863),
+           ("gutenberg", 7608, 9130), ("hwu64", 916, 997), ("multidogo", 2656, 2458), ("polyai", 2947, 2947),
+           ("selfdialogue", 35322, 34838), ("sgd", 39981, 40082), ("stackexchange", 4846, 4839),
+           ("synthetic_persona_chat", 4039, 4366), ("taskmaster", 2848, 3318), ("topicalchat", 10043, 10457)]
 # People chatting (as opposed to requests to assistants, fiction or forum posts).
 CHAT_SOURCES = {"casino", "selfdialogue", "topicalchat", "synthetic_persona_chat", "goemotions"}
 REOPEN_EVERY = 100  # messages between reopening the personal model's file
@@ -31,20 +32,24 @@ RELOAD_EVERY = 500  # messages between loading a new Predictor
 
 
 def split_sources(path: Path) -> dict[str, list[str]]:
-    """The lines of each source in ``conversational/test.txt``."""
+    """The lines of each source in ``conversational/test.txt`` (or ``valid.txt``)."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    parts, position = {}, 0
-    for name, words in SOURCES:
-        taken, count = [], 0
-        while count < words and position < len(lines):
-            taken.append(lines[position])
-            count += len(lines[position].split())
-            position += 1
-        if count != words:
-            raise ValueError(f"{path}: the {name} part does not have the {words:,} words its README says; "
-                             "is this the conversational test text?")
-        parts[name] = taken
-    return parts
+    for column in (1, 2):
+        parts, position = {}, 0
+        for entry in SOURCES:
+            name, words = entry[0], entry[column]
+            taken, count = [], 0
+            while count < words and position < len(lines):
+                taken.append(lines[position])
+                count += len(lines[position].split())
+                position += 1
+            if count != words:
+                break
+            parts[name] = taken
+        else:
+            if position == len(lines):
+                return parts
+    raise ValueError(f"{path}: not the conversational test or validation text (its sources' word counts differ)")
 
 
 def stream_ksr(bundle: Path, messages: list[str], personal_path: Path | None) -> dict:

@@ -20,6 +20,7 @@ model and writes nothing.
 
 from __future__ import annotations
 
+import collections
 import math
 import os
 import sqlite3
@@ -94,6 +95,7 @@ class PersonalModel:
     half_life_days = 90.0  # the forgetting curve: a count halves after this long without use
     max_words = 20_000  # bounded size: past these the weakest entries (rare and old) go first
     max_pairs = 50_000
+    history_words = 100  # the last words of finished texts, in memory only (recent_words); 100 > 300 > 0 on valid
 
     def __init__(self, path: str | os.PathLike, *, clock: Callable[[], float] = time.time):
         self.path = Path(path)
@@ -104,6 +106,7 @@ class PersonalModel:
         self._data_version: int | None = None
         self._snapshot: _Snapshot | None = None
         self._indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # vocabulary -> index
+        self._history: collections.deque[str] = collections.deque(maxlen=self.history_words)
         self._db = self._open()
 
     # -- the file -----------------------------------------------------------------------------
@@ -260,8 +263,22 @@ class PersonalModel:
         return self._learn([tokenize(t) for t in texts], set())
 
     def learn_tokens(self, tokens: list[str], accepted: Iterable[str] = ()) -> int:
-        """Learn a token sequence (as :func:`kbpredict.text.tokenize` splits text)."""
-        return self._learn([tokens], set(accepted))
+        """Learn a token sequence (as :func:`kbpredict.text.tokenize` splits text), and remember
+        its words as the latest (:meth:`recent_words`)."""
+        learned = self._learn([tokens], set(accepted))
+        if learned:
+            blocked = self._loaded().blocked
+            with self._lock:
+                self._history.extend(t for t in tokens if is_suggestable(t) and len(t) <= MAX_WORD_LENGTH
+                                     and t.lower() not in blocked)
+        return learned
+
+    def recent_words(self) -> list[str]:
+        """The words of the texts this process learned last (at most ``history_words``), oldest
+        first. Sessions mix them into their text cache, so a chat's last messages inform the
+        next one. Held in memory only, never written: they are the user's own sentences."""
+        with self._lock:
+            return list(self._history)
 
     def _learn(self, texts: list[list[str]], accepted: set[str]) -> int:
         with self._lock:
@@ -343,6 +360,11 @@ class PersonalModel:
         word = _check_word(word)
         found = []
 
+        with self._lock:
+            kept = [w for w in self._history if w.lower() != word.lower()]
+            self._history.clear()
+            self._history.extend(kept)
+
         def delete(db: sqlite3.Connection) -> None:
             found.append(db.execute("DELETE FROM words WHERE lower(word) = lower(?)", (word,)).rowcount)
             db.execute("DELETE FROM pairs WHERE lower(word) = lower(?) OR lower(previous) = lower(?)", (word, word))
@@ -369,6 +391,8 @@ class PersonalModel:
 
     def clear(self) -> None:
         """Forget everything learned (blocked words stay blocked)."""
+        with self._lock:
+            self._history.clear()
         self._write(lambda db: (db.execute("DELETE FROM words"), db.execute("DELETE FROM pairs")))
         with self._lock:
             self._db.execute("VACUUM")  # and rewrite the file, so nothing of it stays on disk
@@ -481,6 +505,10 @@ class PersonalIndex:
 
     def span(self, prefix: str) -> tuple[int, int]:
         return self._prefix_span(self.keys, prefix)
+
+    def knows(self, word: str) -> bool:
+        """True if ``word`` is a learned word that is suggested."""
+        return word in self._position
 
     def allows(self, word: str) -> bool:
         """False for a blocked word."""

@@ -92,6 +92,8 @@ class Session:
         self._ends: list[int] = [0]  # offset in the committed text where each token ends
         self._spellings: list[str] = [""]  # each token as written (cleaned)
         self._word_of: list[str | None] = [None]  # the same if it is a suggestable word, else None
+        # the words of the user's last finished texts: the text cache reaches across messages
+        self._history = self._history_words()
         self._recent: RecentWords | None = None
         self._located: dict[str, tuple[int, float, bool]] = {}  # word -> its candidate entry, memoized
         start_state, start_log_probs = predictor.start
@@ -99,6 +101,8 @@ class Session:
         self._cache[1] = (start_state, start_log_probs)
         self._current = self._cache[1]
         self._memo: tuple[str, int, list[Suggestion]] | None = None
+        if self._history:
+            self._recent = self._recent_words()
 
     # -- what the session holds --------------------------------------------------------------
     @property
@@ -168,6 +172,7 @@ class Session:
         if self.personal is not None and not self.incognito:
             learned = self.personal.learn_text(self.text, self._accepted)
             self._personal_index = self.personal.index(self._predictor.index)
+            self._history = self._history_words()
         self.reset()
         return learned
 
@@ -225,12 +230,19 @@ class Session:
             self._personal_view = self._personal_index.view("" if previous == "\n" else previous)
         self._memo = None
 
+    def _history_words(self) -> list[str]:
+        """The last finished texts' words that the personal model suggests (so a word typed once,
+        maybe a typo, is not offered again in the next message)."""
+        if self._personal_index is None or not self.adapt:
+            return []
+        return [w for w in self.personal.recent_words() if self._personal_index.knows(w)]
+
     def _recent_words(self) -> RecentWords | None:
         """The caches of the words in the last ``RecentWords.window_chars`` of committed text."""
         # The first token that starts inside the window: the one after the last token ending before it.
         cutoff = len(self._committed) - RecentWords.window_chars
         start = max(1, bisect.bisect_left(self._ends, cutoff) + 1)
-        words = [w for w in self._word_of[start:] if w is not None]
+        words = self._history + [w for w in self._word_of[start:] if w is not None]
         if not words:
             return None
         spellings = self._spellings

@@ -274,3 +274,32 @@ def test_what_is_learned_is_applied_in_memory_as_a_reload_would_see_it(tmp_path)
     assert model._loaded() == fresh._loaded()
     model.close()
     fresh.close()
+
+
+def test_the_last_messages_words_reach_the_next_text_in_memory_only(predictor, tmp_path):
+    path = tmp_path / "p.sqlite3"
+    model = PersonalModel(path)
+
+    def score(session, prefix, word):
+        session.update(prefix)
+        return next((s.score for s in session.suggestions(5) if s.word == word), 0.0)
+
+    plain = score(predictor.session(personal=model), "The quiet g", "garden")
+    session = predictor.session(personal=model)
+    session.type("The green garden is lovely. Zorblatt said so. ")
+    session.finish()
+    assert model.recent_words() == ["The", "green", "garden", "is", "lovely", "Zorblatt", "said", "so"]
+    # the next message's text cache holds the last one's words...
+    assert score(predictor.session(personal=model), "The quiet g", "garden") > plain
+    # ...but not a new word used once (a typo is not offered again)
+    assert "Zorblatt" not in words_of(predictor.session(personal=model), "Zor")
+    secret = predictor.session(personal=model, incognito=True)
+    secret.type("Quelmorth here. ")
+    secret.finish()
+    assert "Quelmorth" not in model.recent_words()  # incognito adds nothing
+    assert PersonalModel(path).recent_words() == []  # never written to the file
+    assert b"lovely. " not in path.read_bytes()
+    model.forget("zorblatt")
+    assert "Zorblatt" not in model.recent_words()
+    model.clear()
+    assert model.recent_words() == []
