@@ -75,7 +75,8 @@ $(MIX_DATA_TINY)/manifest.json:
 default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
 	$(BIN)/python -m train --data $(MIX_DATA) --out $(DEFAULT_RUN) --preset default --threads $(THREADS) --max-steps $(DEFAULT_STEPS) \
 		$(if $(wildcard $(DEFAULT_RUN)/last.pt),--resume)
-	$(BIN)/python -m export --checkpoint $(DEFAULT_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt
+	$(BIN)/python -m export --checkpoint $(DEFAULT_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt \
+		--words-min-count 5
 
 tiny-model: $(VENV)/.installed-dev $(MIX_DATA_TINY)/manifest.json
 	$(BIN)/python -m train --data $(MIX_DATA_TINY) --out $(TINY_RUN) --preset tiny --threads $(THREADS) --max-steps $(TINY_STEPS) \

@@ -173,6 +173,8 @@ class PersonalModel:
             finally:
                 db.close()
         except sqlite3.DatabaseError as exc:
+            if not _is_damage(exc):  # locked by a long save elsewhere, I/O error...: leave it be
+                raise PersonalModelError(f"cannot open {self.path}: {exc}") from None
             return f"it is damaged or not a database ({exc})"
         return None
 
@@ -435,6 +437,15 @@ class PersonalModel:
             built = PersonalIndex(self, snapshot, vocabulary)
             self._indexes[vocabulary] = (self._generation, built)
             return built
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """True for a file that is not a database or is corrupt (never for busy, locked or I/O errors)."""
+    name = getattr(exc, "sqlite_errorname", None)  # Python 3.11+
+    if name is not None:
+        return name in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+    text = str(exc)
+    return "not a database" in text or "malformed" in text
 
 
 def _check_word(word: str) -> str:

@@ -303,3 +303,18 @@ def test_the_last_messages_words_reach_the_next_text_in_memory_only(predictor, t
     assert "Zorblatt" not in model.recent_words()
     model.clear()
     assert model.recent_words() == []
+
+
+def test_a_file_locked_by_a_long_save_elsewhere_is_never_moved_aside(tmp_path, monkeypatch):
+    path = tmp_path / "personal.sqlite3"
+    PersonalModel(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process in the middle of a save, holding the lock
+    original = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: original(*a, **{**k, "timeout": 0.1}))  # no 10 s wait
+    with pytest.raises(PersonalModelError, match="locked"):
+        PersonalModel(path)
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert not list(tmp_path.glob("*.unusable-*"))
+    PersonalModel(path).close()
