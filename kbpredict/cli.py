@@ -101,11 +101,18 @@ def _info_dict(predictor) -> dict[str, Any]:
         "embedding_size": info.shape.embedding_size,
         "hidden_size": info.shape.hidden_size,
         "valid_ppl": info.metrics.get("valid_ppl_torch"),
+        "valid_files": info.training.get("valid_files") or [],
         "parity": {k: parity.get(k) for k in ("positions", "fp32_ppl", "int8_ppl", "int8_top3_agreement",
-                                               "torch_vs_fp32_max_abs_diff", "passed") if k in parity},
+                                               "torch_vs_fp32_max_abs_diff", "passed", "valid_file") if k in parity},
         "trained": {k: info.training.get(k) for k in ("train_files", "train_tokens", "step", "epoch",
-                                                       "elapsed_s", "exported") if k in info.training},
+                                                       "elapsed_s", "exported", "mix") if k in info.training},
     }
+
+
+def _source_name(path: str) -> str:
+    """``selfdialogue`` for ``.../train/selfdialogue.txt.gz``, ``wikitext-2-tokens`` for ``.../train.txt``."""
+    stem = os.path.basename(path).split(".")[0]
+    return os.path.basename(os.path.dirname(path)) or stem if stem in ("train", "valid", "test") else stem
 
 
 @cli.command()
@@ -123,17 +130,26 @@ def info(model: str | None, as_json: bool) -> None:
     click.echo(f"vocabulary  {data['vocabulary']:,} words")
     click.echo(f"network     {data['parameters']:,} parameters: {data['layers']} x {data['cell'].upper()} "
                f"{data['hidden_size']}, embedding {data['embedding_size']} (tied)")
-    if data["valid_ppl"] is not None:
-        click.echo(f"validation  perplexity {data['valid_ppl']:.2f} (torch fp32)")
     parity = data["parity"]
+    if data["valid_ppl"] is not None:
+        names = [os.path.basename(p) for p in data["valid_files"]] or (
+            [os.path.basename(parity["valid_file"])] if parity.get("valid_file") else [])
+        click.echo(f"validation  perplexity {data['valid_ppl']:.2f} on all of "
+                   f"{', '.join(names) or 'its validation text'} (torch fp32, at training time)")
     if "int8_ppl" in parity:
+        where = os.path.basename(parity["valid_file"]) if parity.get("valid_file") else "the validation text"
         click.echo(f"int8        perplexity {parity['int8_ppl']:.2f} vs fp32 {parity['fp32_ppl']:.2f}, "
                    f"top-3 agreement {100 * parity['int8_top3_agreement']:.1f}% "
-                   f"(first {parity.get('positions', 0):,} validation tokens)")
+                   f"(parity check: the first {parity.get('positions', 0):,} tokens of {where})")
     trained = data["trained"]
     if trained:
-        click.echo(f"trained     {trained.get('step', '?')} steps on {trained.get('train_tokens', 0):,} tokens "
-                   f"({', '.join(os.path.basename(p) for p in trained.get('train_files') or [])})")
+        mix = trained.get("mix") or []
+        total = sum(m["tokens"] for m in mix)
+        sources = (", ".join(f"{_source_name(m['file'])} {100 * m['tokens'] / total:.0f}%"
+                             for m in sorted(mix, key=lambda m: -m["tokens"]) if m["tokens"])
+                   if total else ", ".join(os.path.basename(p) for p in trained.get("train_files") or []))
+        click.echo(f"trained     {trained.get('step', '?')} steps; training text {trained.get('train_tokens', 0):,} "
+                   f"tokens ({sources})")
 
 
 def _personal(path: str | None, create: bool = True):

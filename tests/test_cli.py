@@ -42,6 +42,7 @@ def test_info(bundle):
     result = run("info", "--model", str(bundle))
     assert result.exit_code == 0
     assert "int8" in result.output and "parameters" in result.output
+    assert "perplexity" in result.output and "on all of valid.txt" in result.output  # says what it was measured on
     data = json.loads(run("info", "--model", str(bundle), "--json").output)
     assert data["precision"] == "int8" and data["parity"]["passed"] is True
 

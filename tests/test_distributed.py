@@ -80,6 +80,12 @@ def test_two_gloo_processes_follow_the_single_process_trajectory(data_dir, tmp_p
     assert len(one) == len(two) == 30
     assert max(abs(one[s] - two[s]) for s in one) < LOSS_TOLERANCE
     assert one[30] < one[1]  # and it did learn
+    # the run records what it trained on, for the bundle's model.json
+    manifest = json.loads((data_dir / "manifest.json").read_text())
+    summary = json.loads((tmp_path / "one" / "summary.json").read_text())
+    assert summary["mix"] == manifest["mix"] and [m["weight"] for m in summary["mix"]] == [1.0, 1.0]
+    assert summary["valid_files"] == manifest["sources"]["valid"] and summary["train_tokens"] == sum(
+        m["tokens"] for m in manifest["mix"])
 
 
 @pytest.mark.slow

@@ -209,6 +209,7 @@ class Trainer:
         if config.data:  # the prepared mix: each source's weight and tokens, for the bundle's model card
             manifest = read_manifest(config.data)
             summary_base.update({k: manifest[k] for k in ("mix", "masks") if k in manifest})
+            summary_base["valid_files"] = config.valid or manifest["sources"].get("valid", [])
 
         def save(name: str, with_states: bool = True) -> None:
             # Gathering the states is collective: every process calls save("last.pt") together.
