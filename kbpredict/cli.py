@@ -61,6 +61,8 @@ def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, 
     """
     if text == "-":
         text = sys.stdin.read()
+        if text.endswith("\n"):  # echo's newline ends the input, it is not a line break typed
+            text = text[:-1]
     predictor = _load(model, threads)
     personal = None if no_learn else _personal(personal_path, create=False)
     started = time.perf_counter()

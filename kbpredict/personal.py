@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x6B627072  # "kbpr": marks the file as ours, so a foreign SQLite file is recognized
-MAX_WORD_LENGTH = 48  # longer "words" (a pasted hash, a URL) are not worth learning
 FILE_NAME = "personal.sqlite3"
 
 _SCHEMA = """
@@ -271,8 +270,7 @@ class PersonalModel:
         if learned:
             blocked = self._loaded().blocked
             with self._lock:
-                self._history.extend(t for t in tokens if is_suggestable(t) and len(t) <= MAX_WORD_LENGTH
-                                     and t.lower() not in blocked)
+                self._history.extend(t for t in tokens if is_suggestable(t) and t.lower() not in blocked)
         return learned
 
     def recent_words(self) -> list[str]:
@@ -290,8 +288,7 @@ class PersonalModel:
         for tokens in texts:
             previous: str | None = ""  # the start of the text
             for token in tokens:
-                learnable = (is_suggestable(token) and len(token) <= MAX_WORD_LENGTH
-                             and token.lower() not in blocked)
+                learnable = is_suggestable(token) and token.lower() not in blocked
                 if learnable:
                     entry = words.setdefault(token, [0, False])
                     entry[0] += 1

@@ -15,6 +15,9 @@ import re
 import unicodedata
 
 END_OF_LINE = "\n"
+# The longest word worth a vocabulary entry or a suggestion (sentencepiece's default, 16, would
+# drop common long words; a longer "word" is a pasted hash, URL or run of letters).
+MAX_WORD_LENGTH = 48
 # WikiText's literal marker for an out-of-vocabulary word; only training text contains it.
 UNKNOWN_MARKER = "<unk>"
 
@@ -92,8 +95,9 @@ def is_word_char(char: str) -> bool:
 
 
 def is_suggestable(word: str) -> bool:
-    """Only tokens with a letter or digit are worth a slot in the suggestion bar."""
-    return _ALNUM_RE.search(word) is not None
+    """Only tokens with a letter or digit, and no longer than a sane word (``MAX_WORD_LENGTH``;
+    not a pasted hash or URL), are worth a slot in the suggestion bar."""
+    return len(word) <= MAX_WORD_LENGTH and _ALNUM_RE.search(word) is not None
 
 
 def split_trailing_word(text: str) -> tuple[str, str]:

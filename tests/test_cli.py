@@ -30,6 +30,9 @@ def test_predict_json(bundle):
 def test_predict_reads_standard_input(bundle):
     result = run("predict", "-", "--model", str(bundle), "--json", input="I would like to ")
     assert result.exit_code == 0 and json.loads(result.output)["suggestions"]
+    # `echo "I would like to vi" | kbpredict predict -`: echo's newline is not a typed line break
+    assert json.loads(run("predict", "-", "--model", str(bundle), "--json",
+                          input="I would like to vi\n").output)["completing"] == "vi"
 
 
 def test_predict_with_odd_text(bundle):

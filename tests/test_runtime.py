@@ -369,3 +369,46 @@ def test_the_word_just_typed_gets_no_cache_boost_right_after_itself():
     assert cat_after_cat == pytest.approx((1 - a) * 0.4)  # "cat cat": the model alone
     assert dog_after_cat == pytest.approx((1 - a) * 0.3 + a / 3)
     assert cat_after_dog == pytest.approx((1 - a) * 0.4 + a * 2 / 3)
+
+
+def test_threads_sharing_one_session_take_turns_and_leave_it_sound(predictor):
+    import threading
+
+    session = predictor.session()
+    errors = []
+
+    def hammer(seed):
+        import random
+
+        rng = random.Random(seed)
+        try:
+            for _ in range(300):
+                action = rng.randrange(4)
+                if action == 0:
+                    session.type(rng.choice(["I would ", "like to ", "vi", "sit ", "the old house. "]))
+                elif action == 1:
+                    session.backspace(rng.randrange(1, 8))
+                elif action == 2:
+                    session.update(session.text[: rng.randrange(len(session.text) + 1)])
+                else:
+                    session.suggestions(3)
+        except Exception as exc:  # noqa: BLE001 (any error is the failure)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    fresh = predictor.session()
+    fresh.update(session.text)
+    assert session.suggestions(3) == fresh.suggestions(3)  # internally consistent, as if typed at once
+
+
+def test_a_huge_word_typed_once_is_never_offered(predictor):
+    session = predictor.session()
+    long_word = "Zq" + "x" * 1500
+    session.type(f"I saw {long_word} there. I saw Zq")
+    assert all(len(s.word) <= 48 for s in session.suggestions(3))
+    assert long_word not in [s.word for s in session.suggestions(3)]

@@ -77,7 +77,7 @@ class TrainConfig:
 PRESETS: dict[str, dict[str, Any]] = {
     # Seconds on a laptop; for tests and smoke runs only.
     "test": dict(vocab_size=2000, embedding_size=32, hidden_size=64, batch_size=8, bptt=16, dropout=0.0,
-                 lr=5e-3, warmup_steps=10, checkpoint_every=50, eval_tokens=20_000),
+                 lr=5e-3, warmup_steps=10, checkpoint_every=50, eval_tokens=20_000, epochs=1, max_steps=300),
     # Gboard-sized: about 1M parameters, an int8 bundle (vocabulary and word list included) under 1.5 MB.
     # LSTM rather than Gboard's CIFG: the two tie at this size (bench/results/models.md) and the fused
     # nn.LSTM trains ~1.4x faster on CPU. One pass over the ~14M-token conversational mix (make tiny-model).

@@ -15,10 +15,7 @@ from typing import Iterable
 
 import sentencepiece as spm
 
-from kbpredict.text import END_OF_LINE, UNKNOWN_MARKER
-
-# Longest word kept in the vocabulary; sentencepiece's default (16) would drop common long words.
-MAX_WORD_LENGTH = 48
+from kbpredict.text import END_OF_LINE, MAX_WORD_LENGTH, UNKNOWN_MARKER
 # Distinct words counted before the rarest are pruned (space-saving style; bounds memory).
 MAX_TYPES = 2_000_000
 
