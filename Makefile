@@ -106,8 +106,10 @@ presage:
 # personal model's gain per source (bench/results/personal.json).
 bench: $(VENV)/.installed-bench presage
 	$(BIN)/python -m bench all --words 20000 --results bench/results $(BENCH_DATA) $(BENCH_ARGS)
-	$(BIN)/python -m bench personal --test $(DATA)/conversational/test.txt --fill $(DATA)/conversational/valid.txt \
+	$(BIN)/python -m bench personal --test $(DATA)/conversational/test.txt --fill '' \
 		--out bench/results/personal.json $(if $(MODEL),--model $(MODEL))
+	$(BIN)/python -m bench personal --test $(DATA)/conversational/test.txt --sources --fill $(DATA)/conversational/valid.txt \
+		--out bench/results/personal_latency.json $(if $(MODEL),--model $(MODEL))
 
 # The same on ~2,000 tokens, for everyday use (results in bench/results/quick/, not committed).
 bench-quick: $(VENV)/.installed-bench presage

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     personal = sub.add_parser("personal", help="learning the user's words on vs off, per source (KSR@3)")
     personal.add_argument("--model")
     personal.add_argument("--test", default=str(DEFAULT_TEST), help="the conversational test text")
-    personal.add_argument("--sources", nargs="+", help="only these sources (default: all 14)")
+    personal.add_argument("--sources", nargs="*", help="only these sources (default: all 14; none: latency only)")
     personal.add_argument("--words", type=int, default=0, help="at most this many words per source (0: all)")
     personal.add_argument("--out", default="bench/results/personal.json")
     personal.add_argument("--fill", default=str(DEFAULT_VALID),
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     except KbpredictError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -85,8 +85,11 @@ def run(bundle: Path, test: Path, sources: list[str] | None = None, max_words: i
     """Learning on vs off, per source; ``max_words`` caps each source's stream (0: all of it).
     With ``fill`` (text to learn 20,000 words from), also the latency with a full personal model."""
     parts = split_sources(test)
+    unknown = sorted(set(sources or []) - set(parts))
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(unknown)}; the sources are: {', '.join(parts)}")
     rows = []
-    for name in sources or list(parts):
+    for name in list(parts) if sources is None else sources:
         messages, words = [], 0
         for line in parts[name]:
             if max_words and words >= max_words:

@@ -209,3 +209,26 @@ def test_compare_puts_models_side_by_side_with_and_without_the_text_cache(bundle
     assert f"KSR@3 {tmp_path.name}/test.txt" in rendered and f"KSR@3 {tmp_path.name}/other.txt" in rendered
     for t in row["texts"]:
         assert f"{100 * t['ksr']:.1f}%" in rendered and f"{100 * t['ksr_model_only']:.1f}%" in rendered
+
+
+def test_personal_bench_learns_from_a_users_stream(bundle, tmp_path, monkeypatch):
+    import json
+
+    import bench.personal as personal
+    from bench.__main__ import main
+
+    # a two-source "conversational" text in the bench's format: each source's word count known
+    first = "\n".join(["We went to Zorblatt to see the old house."] * 12)
+    second = "\n".join(["I would like to read the small book."] * 12)
+    test = tmp_path / "test.txt"
+    test.write_text(first + "\n" + second + "\n", encoding="utf-8")
+    words = lambda part: len(part.split())  # noqa: E731
+    monkeypatch.setattr(personal, "SOURCES", [("zorblatt", words(first), 0), ("books", words(second), 0)])
+    out = tmp_path / "personal.json"
+    assert main(["personal", "--model", str(bundle), "--test", str(test), "--fill", "", "--out", str(out)]) == 0
+    rows = {r["source"]: r for r in json.loads(out.read_text())["rows"]}
+    assert rows["zorblatt"]["messages"] == 12 and rows["zorblatt"]["learned_words"] > 0
+    # a name outside the vocabulary, used in every message: learning it pays in the second half
+    assert rows["zorblatt"]["ksr_learning_on"] > rows["zorblatt"]["ksr_learning_off"]
+    assert main(["personal", "--model", str(bundle), "--test", str(test), "--sources", "nope", "--fill", "",
+                 "--out", str(out)]) == 2
