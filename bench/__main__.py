@@ -88,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
                           help="text a 20,000-word personal model is learned from, for the latency rows "
                                "(default: the conversational validation text; '' skips them)")
 
+    by_source = sub.add_parser("sources", help="perplexity per source of the conversational validation text")
+    by_source.add_argument("--models", nargs="+", required=True)
+    by_source.add_argument("--text", default=str(DEFAULT_VALID))
+    by_source.add_argument("--out", default="bench/results/sources.json")
+
     args = parser.parse_args(argv)
     from kbpredict import KbpredictError, Predictor
 
@@ -156,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
             save_json(found, Path(args.out))
             Path(args.out).with_suffix(".md").write_text(personal_table(found), encoding="utf-8")
             print(personal_table(found))
+        elif args.command == "sources":
+            from .personal import source_perplexity, source_table
+            from .report import save_json
+
+            found = source_perplexity([Path(m) for m in args.models], Path(args.text),
+                                      progress=lambda line: print(line, file=sys.stderr, flush=True))
+            save_json(found, Path(args.out))
+            Path(args.out).with_suffix(".md").write_text(source_table(found), encoding="utf-8")
+            print(source_table(found))
         elif args.command == "train-throughput":
             from .training import measure as throughput
 

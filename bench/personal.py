@@ -156,3 +156,37 @@ def table(result: dict) -> str:
                          f"{row['in_word_keystroke']['p99_us']:.0f} | {row['word_commit']['median_us']:.0f} / "
                          f"{row['word_commit']['p99_us']:.0f} |")
     return "\n".join(lines) + "\n"
+
+
+def source_perplexity(bundles: list[Path], text: Path, progress=None) -> dict:
+    """Perplexity of each bundle on each source of the conversational validation (or test) text:
+    where a mix's weights help and where they cost."""
+    from .perplexity import perplexity
+
+    parts = split_sources(text)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kbpredict-bench-sources-") as tmp:
+        for name, lines in parts.items():
+            path = Path(tmp) / f"{name}.txt"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            row = {"source": name, "words": sum(len(line.split()) for line in lines)}
+            for bundle in bundles:
+                found = perplexity(Predictor.load(bundle), str(path), "plain")
+                row[bundle.name] = {"perplexity": found["perplexity"], "unknown_rate": found["unknown_rate"]}
+            rows.append(row)
+            if progress is not None:
+                progress(f"[bench] sources {name}: " + ", ".join(f"{b.name} {row[b.name]['perplexity']}" for b in bundles))
+    return {"text": str(text), "models": [str(b) for b in bundles], "rows": rows}
+
+
+def source_table(result: dict) -> str:
+    """Per-source perplexity as markdown."""
+    names = [Path(m).name for m in result["models"]]
+    lines = ["| source | words | " + " | ".join(f"{n} perplexity (unknown)" for n in names) + " |",
+             "|---|---|" + "---|" * len(names)]
+    for r in result["rows"]:
+        lines.append(f"| {r['source']} | {r['words']:,} | " + " | ".join(
+            f"{r[n]['perplexity']:.1f} ({100 * r[n]['unknown_rate']:.1f}%)" for n in names) + " |")
+    lines += ["", f"Every token of each source's part of `{Path(result['text']).name}` (end-of-line included), over "
+              "each model's own vocabulary: compare models with the same vocabulary size only."]
+    return "\n".join(lines) + "\n"

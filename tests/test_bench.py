@@ -232,3 +232,21 @@ def test_personal_bench_learns_from_a_users_stream(bundle, tmp_path, monkeypatch
     assert rows["zorblatt"]["ksr_learning_on"] > rows["zorblatt"]["ksr_learning_off"]
     assert main(["personal", "--model", str(bundle), "--test", str(test), "--sources", "nope", "--fill", "",
                  "--out", str(out)]) == 2
+
+
+def test_perplexity_per_source(bundle, tmp_path, monkeypatch):
+    import json
+
+    import bench.personal as personal
+    from bench.__main__ import main
+
+    first, second = "I would like to read the small book.", "Zorblatt Quelmorth xyzzy plugh."
+    text_file = tmp_path / "valid.txt"
+    text_file.write_text(f"{first}\n{second}\n", encoding="utf-8")
+    monkeypatch.setattr(personal, "SOURCES", [("books", 0, len(first.split())), ("odd", 0, len(second.split()))])
+    out = tmp_path / "sources.json"
+    assert main(["sources", "--models", str(bundle), "--text", str(text_file), "--out", str(out)]) == 0
+    rows = {r["source"]: r[bundle.name] for r in json.loads(out.read_text())["rows"]}
+    assert rows["books"]["perplexity"] < rows["odd"]["perplexity"]  # the corpus's own phrasing is likelier
+    assert rows["odd"]["unknown_rate"] > rows["books"]["unknown_rate"] == 0
+    assert "| books | 8 |" in (tmp_path / "sources.md").read_text()
