@@ -82,7 +82,7 @@ class DemoState:
         word = self.session.current_word
         doing = f'completing "{word}"' if word else "next word"
         learning = ("" if self.personal is None else " · incognito" if self.incognito
-                    else " · learning your words on quit")
+                    else " · learns on quit")
         return FormattedText([("class:status",
                                f" {self.latency_us:6.0f} µs · {doing}{learning} · {info.precision}, "
                                f"{info.shape.parameters / 1e6:.1f}M params · Tab/1/2/3 accept · "

@@ -79,6 +79,6 @@ def test_the_demo_learns_the_whole_text_on_quit_unless_incognito(predictor, tmp_
         state = drive(predictor, "Zorblatt is near Zorblatt" + LEFT * 5, personal=personal, incognito=incognito)
         assert state.buffer.text == "Zorblatt is near Zorblatt"
         learned = state.finish()
-        assert ("incognito" if incognito else "learning your words") in "".join(t for _, t in state.status())
+        assert ("incognito" if incognito else "learns on quit") in "".join(t for _, t in state.status())
         words = {w.word: w.uses for w in personal.words()}
         assert (learned, words) == ((0, {}) if incognito else (4, {"Zorblatt": 2, "is": 1, "near": 1}))
