@@ -133,12 +133,15 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(corpus_dir, tmp_path):
          "--threads", "1"],
         stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    deadline = time.time() + 120
-    while not (out / "data").exists() and time.time() < deadline:  # data encoded: the loop is starting
-        time.sleep(0.2)
-    time.sleep(2)
+    seen = []
+    for line in process.stderr:  # the line logged right before the training loop starts
+        seen.append(line)
+        if "parameters" in line:
+            break
+    time.sleep(2)  # a few steps in (the signal handler is in place once the loop runs)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
+    err = "".join(seen) + err
     assert process.returncode == 130
     assert "Traceback" not in err and "--resume" in err
     assert load_checkpoint(out / "last.pt")["step"] > 0
