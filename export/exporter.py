@@ -38,6 +38,7 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
         files=describe_files(directory, names) if directory else {},
         model_file=MODEL_FILE, vocab_file=VOCAB_FILE, wordlist_file=WORDLIST_FILE if wordlist else None,
         precision=precision, training=training, metrics=metrics,
+        start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line),
     )
 
 

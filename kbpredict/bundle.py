@@ -59,6 +59,10 @@ class BundleInfo:
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    # Token ids fed, one per call from the zero state, before a text begins. Empty (bundles of
+    # older exports): begin-of-text alone. Exports write begin-of-text then end-of-line: in
+    # training text a message starts after a line break, so that is the context a model knows.
+    start_ids: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``model.json``."""
@@ -89,6 +93,7 @@ class BundleInfo:
                 training=dict(data.get("training") or {}),
                 metrics=dict(data.get("metrics") or {}),
                 format_version=version,
+                start_ids=tuple(int(i) for i in data.get("start_ids") or ()),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelFormatError(f"{SIDECAR} is missing or has a malformed field: {exc}") from None

@@ -31,7 +31,7 @@ class Predictor:
     index: CandidateIndex
     info: BundleInfo
     path: Path
-    start: tuple[State, np.ndarray]  # state and next-word distribution after begin-of-text
+    start: tuple[State, np.ndarray]  # state and next-word distribution after the start ids
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True) -> "Predictor":
@@ -57,7 +57,13 @@ class Predictor:
         if info.special_ids.get("begin_of_text") != vocab.specials.begin_of_text:
             raise ModelFormatError(f"{directory}: special ids in model.json disagree with the vocabulary")
         model = OnnxLanguageModel(directory / info.model_file, info, threads=max(1, int(threads)))
-        start = model.feed([vocab.specials.begin_of_text], model.initial_state())
+        start_ids = list(info.start_ids) or [vocab.specials.begin_of_text]
+        if not all(0 <= i < len(vocab) for i in start_ids):
+            raise ModelFormatError(f"{directory / 'model.json'}: start_ids {start_ids} are outside the vocabulary")
+        state = model.initial_state()
+        for token in start_ids:  # one token per call, as the session feeds them
+            start = model.feed([token], state)
+            state = start[1]
         extra = []
         if info.wordlist_file:
             try:

@@ -412,3 +412,31 @@ def test_a_huge_word_typed_once_is_never_offered(predictor):
     session.type(f"I saw {long_word} there. I saw Zq")
     assert all(len(s.word) <= 48 for s in session.suggestions(3))
     assert long_word not in [s.word for s in session.suggestions(3)]
+
+
+def test_a_text_starts_from_the_bundles_start_ids(bundle_copy, predictor):
+    import json
+
+    import numpy as np
+
+    from kbpredict import ModelFormatError, Predictor
+
+    specials = predictor.vocab.specials
+    sidecar = json.loads((bundle_copy / "model.json").read_text())
+    assert sidecar["start_ids"] == [specials.begin_of_text, specials.end_of_line]  # what export writes
+
+    def state_after(ids):
+        state, log_probs = predictor.model.initial_state(), None
+        for token in ids:
+            log_probs, state = predictor.model.feed([token], state)
+        return log_probs
+
+    assert np.array_equal(predictor.start[1], state_after(sidecar["start_ids"]))
+    del sidecar["start_ids"]  # a bundle from an older export: begin-of-text alone
+    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    older = Predictor.load(bundle_copy)
+    assert np.array_equal(older.start[1], state_after([specials.begin_of_text]))
+    sidecar["start_ids"] = [10**9]
+    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelFormatError, match="start_ids"):
+        Predictor.load(bundle_copy)
