@@ -82,7 +82,8 @@ default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
 tiny-model: $(VENV)/.installed-dev $(MIX_DATA_TINY)/manifest.json
 	$(BIN)/python -m train --data $(MIX_DATA_TINY) --out $(TINY_RUN) --preset tiny --threads $(THREADS) --max-steps $(TINY_STEPS) \
 		$(if $(wildcard $(TINY_RUN)/last.pt),--resume)
-	$(BIN)/python -m export --checkpoint $(TINY_RUN)/best.pt --out $(TINY_RUN)/bundle --valid $(CONV)/valid.txt
+	$(BIN)/python -m export --checkpoint $(TINY_RUN)/best.pt --out $(TINY_RUN)/bundle --valid $(CONV)/valid.txt \
+		--words-min-count 10
 
 # Penn Treebank with its own 10k vocabulary: train (resuming if under way), export int8 and fp32,
 # and write the test perplexity of both to bench/results/ptb.json. About 2 h on one CPU core.
