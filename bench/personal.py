@@ -139,7 +139,7 @@ def latency(bundle: Path, tokens: list[str], fill_text: str, words: int = 20_000
 def table(result: dict) -> str:
     """The per-source figures as markdown."""
     lines = ["| source | chat | messages | words | KSR@3 learning off | on | gain (points) | learned words |",
-             "|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|"] if result["rows"] else []
     for r in result["rows"]:
         lines.append(f"| {r['source']} | {'yes' if r['chat'] else ''} | {r['messages']:,} | {r['words']:,} | "
                      f"{100 * r['ksr_learning_off']:.1f}% | {100 * r['ksr_learning_on']:.1f}% | "
