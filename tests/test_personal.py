@@ -196,6 +196,7 @@ WRITER = textwrap.dedent("""
     import sys
     from kbpredict import PersonalModel
     model = PersonalModel(sys.argv[1])
+    model.max_words = model.max_pairs = 10**9  # no pruning: the count below must stay exact
     start, stop, tag = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
     print("ready", flush=True)
     for batch in range(start, stop):
