@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
+from .candidates import prefix_span
 from .errors import InvalidArgumentError, KbpredictError
 from .text import END_OF_LINE, is_suggestable, tokenize
 
@@ -473,9 +474,6 @@ class PersonalIndex:
     max_followers = 32  # the previous word's most frequent followers are the ones worth offering
 
     def __init__(self, model: PersonalModel, snapshot: _Snapshot, vocabulary: "CandidateIndex"):
-        from .candidates import prefix_span
-
-        self._prefix_span = prefix_span
         self.blocked = snapshot.blocked
         kept = []
         for word, (count, uses, confirmed) in snapshot.words.items():
@@ -512,7 +510,7 @@ class PersonalIndex:
         return found
 
     def span(self, prefix: str) -> tuple[int, int]:
-        return self._prefix_span(self.keys, prefix)
+        return prefix_span(self.keys, prefix)
 
     def knows(self, word: str) -> bool:
         """True if ``word`` is a learned word that is suggested."""
