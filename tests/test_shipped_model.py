@@ -25,7 +25,7 @@ NEXT_WORD = [
     ("Good ", {"morning", "night", "luck", "afternoon", "evening"}),
     pytest.param("Happy ", {"birthday", "holidays", "anniversary", "New"}, marks=MISSED),
     pytest.param("Are you free tomorrow ", {"night", "morning", "afternoon", "evening"}, marks=MISSED),
-    pytest.param("What time does the ", {"movie", "show", "store", "game", "restaurant", "flight", "bus", "party"}, marks=MISSED),
+    ("What time does the ", {"movie", "show", "store", "game", "restaurant", "flight", "bus", "party"}),
     ("Can you send me the ", {"address", "link", "details", "information", "info", "number", "file", "list"}),
     ("I love ", {"you", "it", "that", "this"}),
     pytest.param("See you ", {"soon", "later", "tomorrow", "then", "there", "next", "at"}, marks=MISSED),

@@ -223,7 +223,9 @@ class Trainer:
                                 best_valid_ppl=best, history=history, hidden=hidden,
                                 elapsed_s=elapsed_before + time.time() - started, summary=summary_base)
 
-        validated_at = -1  # the same on every process (history is only kept by the main one)
+        # the same on every process (the checkpoint's history is loaded by all); a resumed run that
+        # is already past --max-steps (a finished earlier stage) does not validate again
+        validated_at = history[-1]["step"] if history else -1
 
         def validate() -> None:
             nonlocal best, validated_at
