@@ -88,6 +88,16 @@ def main(argv: list[str] | None = None) -> int:
                           help="text a 20,000-word personal model is learned from, for the latency rows "
                                "(default: the conversational validation text; '' skips them)")
 
+    typos = sub.add_parser("typos", help="typo correction: one realistic typo per sampled word, typed in context")
+    typos.add_argument("--model")
+    typos.add_argument("--test", default=str(DEFAULT_TEST))
+    typos.add_argument("--words", type=int, default=20_000, help="sample from the first N words")
+    typos.add_argument("--samples", type=int, default=2_000)
+    typos.add_argument("--seed", type=int, default=0)
+    typos.add_argument("--tune", action="store_true",
+                       help="grid over autocorrect policies (use --test on the validation text, never test)")
+    typos.add_argument("--out", default="bench/results/typos.json")
+
     by_source = sub.add_parser("sources", help="perplexity per source of the conversational validation text")
     by_source.add_argument("--models", nargs="+", required=True)
     by_source.add_argument("--text", default=str(DEFAULT_VALID))
@@ -161,6 +171,19 @@ def main(argv: list[str] | None = None) -> int:
             save_json(found, Path(args.out))
             Path(args.out).with_suffix(".md").write_text(personal_table(found), encoding="utf-8")
             print(personal_table(found))
+        elif args.command == "typos":
+            from .typos import run as typos_bench, table as typos_table
+
+            found = typos_bench(_model(args.model), Path(args.test), args.words, args.samples, args.seed, args.tune)
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps(found, indent=2), encoding="utf-8")
+            if args.tune:
+                for p in found["policies"]:
+                    print(p)
+                print("best:", found["best"])
+            else:
+                Path(args.out).with_suffix(".md").write_text(typos_table(found), encoding="utf-8")
+                print(typos_table(found))
         elif args.command == "sources":
             from .personal import source_perplexity, source_table
             from .report import save_json

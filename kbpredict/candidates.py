@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .text import fold
+from .typos import TypoIndex
+
 if TYPE_CHECKING:
     from .personal import PersonalView
 
@@ -24,46 +27,39 @@ _PREFIX_END = "\U0010ffff"  # sorts after every character, so prefix + this boun
 
 @dataclass(frozen=True)
 class Suggestion:
-    """One entry of the suggestion bar: the word to insert and the model's probability for it."""
+    """One entry of the suggestion bar: the word to insert, its probability, and what it is:
+    ``"next"`` (a next word, nothing typed yet), ``"completion"`` (of the typed letters) or
+    ``"correction"`` (of them: a slip of the finger, a missing apostrophe, a case)."""
 
     word: str
     score: float
+    kind: str = "completion"
 
 
 def prefix_span(keys: list[str], prefix: str) -> tuple[int, int]:
-    """The slice of sorted lower-cased ``keys`` that start with ``prefix`` (any case), by bisection."""
-    key = prefix.lower()
+    """The slice of sorted folded ``keys`` (:func:`~kbpredict.text.fold`) that start with ``prefix``
+    (any case, accents and apostrophes optional), by bisection."""
+    key = fold(prefix)
     if not key:
         return 0, len(keys)
     lo = bisect.bisect_left(keys, key)
     return lo, bisect.bisect_left(keys, key + _PREFIX_END, lo)
 
 
-def case_mode(typed: str) -> int:
-    """How the user is typing: 0 as the word comes, 1 capitalized ("Th"), 2 all capitals ("TH")."""
-    if not typed:
-        return 0
-    letters = [ch for ch in typed if ch.isalpha()]
-    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
-        return 2
-    return 1 if typed[0].isupper() else 0
-
-
-def apply_case(word: str, mode: int) -> str:
-    if mode == 2:
-        return word.upper()
-    if mode == 1 and word[:1].islower():
-        return word[0].upper() + word[1:]
-    return word
-
-
-def adapt_case(word: str, typed: str) -> str:
-    """Spell ``word`` the way the user is typing: "Th" -> "The", "THE" -> "THE", "lon" -> "London"."""
-    return apply_case(word, case_mode(typed))
+def contains(keys: list[str], surfaces: list[str], word: str) -> bool:
+    """True if ``word`` is among ``surfaces`` (any case), whose sorted folded ``keys`` are given."""
+    key, lower = fold(word), word.lower()
+    j = bisect.bisect_left(keys, key)
+    while j < len(keys) and keys[j] == key:
+        if surfaces[j].lower() == lower:
+            return True
+        j += 1
+    return False
 
 
 class CandidateIndex:
-    """Suggestable words sorted case-insensitively, for prefix lookups.
+    """Suggestable words sorted by their folded spelling (lower case, no accents or apostrophes),
+    for prefix lookups.
 
     Two kinds of entries share one sorted order: the language model's own words, scored by their
     log-probability, and (optionally) extra words outside its vocabulary -- a frequency list from
@@ -74,8 +70,8 @@ class CandidateIndex:
     def __init__(self, words: list[str], suggestable_ids: list[int],
                  extra_words: list[tuple[str, int]] = (), unknown_id: int = 0):
         def key(word: str) -> str:
-            lower = word.lower()
-            return word if lower == word else lower  # most words are lower case: share the object
+            folded = fold(word)
+            return word if folded == word else folded  # most words are their own key: share the object
 
         entries = [(key(words[i]), words[i], i, 0.0) for i in suggestable_ids]
         total = sum(count for _, count in extra_words)
@@ -86,12 +82,13 @@ class CandidateIndex:
         self._ids = np.asarray([e[2] for e in entries], dtype=np.int64)
         self._offsets = np.asarray([e[3] for e in entries], dtype=np.float32) if extra_words else None
         self.unknown_id = unknown_id
+        self._typos: TypoIndex | None = None
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def span(self, prefix: str) -> tuple[int, int]:
-        """The slice of sorted words whose lower-cased spelling starts with ``prefix``."""
+        """The slice of sorted words whose folded spelling starts with ``prefix``."""
         return prefix_span(self._keys, prefix)
 
     def entry(self, word: str) -> tuple[int, float, bool]:
@@ -99,7 +96,7 @@ class CandidateIndex:
 
         A word in neither the vocabulary nor the word list is the unknown id with share 0.
         """
-        key = word.lower()
+        key = fold(word)
         j = bisect.bisect_left(self._keys, key)
         while j < len(self._keys) and self._keys[j] == key:
             if self._surfaces[j] == word:
@@ -109,19 +106,17 @@ class CandidateIndex:
             j += 1
         return self.unknown_id, 0.0, True
 
-    def top(self, log_probs: np.ndarray, prefix: str, k: int, recent: "RecentWords | None" = None,
-            personal: "PersonalView | None" = None) -> list[Suggestion]:
-        """The k most probable completions of ``prefix``, case-adapted, variants merged.
+    def typos(self) -> TypoIndex:
+        """The index of words one slip away, built on first use (~60 ms for 50k words)."""
+        if self._typos is None:
+            self._typos = TypoIndex(self._keys)
+        return self._typos
 
-        "the" and "The" are one suggestion (spelled as the likelier one, with their summed
-        probability), so the bar never wastes a slot on a capitalization variant. With ``recent``
-        (the words of the text being written), probabilities are mixed with its caches: see
-        :class:`RecentWords`; with ``personal``, with the user's learned words (see
-        :class:`kbpredict.personal.PersonalView`).
-        """
-        if k <= 0:
-            return []
-        want = 4 * k + 4  # headroom for merged case variants
+    def pool(self, log_probs: np.ndarray, prefix: str, want: int, recent: "RecentWords | None" = None,
+             personal: "PersonalView | None" = None) -> dict[str, float]:
+        """The ``want`` most probable completions of ``prefix`` (spelling -> probability), mixed
+        with the text's words (``recent``, see :class:`RecentWords`) and the user's learned words
+        (``personal``, see :class:`kbpredict.personal.PersonalView`)."""
         weight = 1.0 - recent.model_weight if recent is not None and len(recent) else 0.0
         pool: dict[str, float] = {}
         lo, hi = self.span(prefix)
@@ -148,14 +143,75 @@ class CandidateIndex:
                     pool[recent.surfaces[rlo + j]] = p
         if personal is not None:
             personal.mix(pool, log_probs, prefix, want, 1.0 - weight)
-        merged: dict[str, list] = {}
-        mode = case_mode(prefix)
-        for surface, p in sorted(pool.items(), key=lambda item: -item[1]):
-            spelled = apply_case(surface, mode)
-            entry = merged.setdefault(spelled.lower(), [spelled, 0.0])
-            entry[1] += p
-        ranked = sorted(merged.values(), key=lambda item: -item[1])[:k]
-        return [Suggestion(word, score) for word, score in ranked]
+        return pool
+
+    def corrections(self, log_probs: np.ndarray, typed: str, want: int,
+                    scale: float = 1.0) -> tuple[dict[str, float], set[str]]:
+        """Words one slip away from ``typed`` (whole words, and completions of the typed prefix
+        with one slip in it), spelling -> model probability times the error model's, times ``scale``
+        (the model's share of the session's mixture); and which of them are whole words (the
+        candidates for autocorrection)."""
+        key = fold(typed)
+        typos = self.typos()
+        costs = typos.words(key)
+        ranges = typos.prefixes(key)
+        if not costs and not ranges:
+            return {}, set()
+        keys = self._keys
+        positions: list[int] = []
+        penalties: list[float] = []
+        for first, cost in costs.items():  # every spelling of the key ("the", "The")
+            j = first
+            while j < len(keys) and keys[j] == keys[first]:
+                positions.append(j)
+                penalties.append(cost)
+                j += 1
+        whole = len(positions)
+        for lo, hi, cost in ranges:
+            positions.extend(range(lo, hi))
+            penalties.extend([cost] * (hi - lo))
+        where = np.asarray(positions, dtype=np.int64)
+        scores = log_probs[self._ids[where]] - np.asarray(penalties, dtype=np.float32)
+        if self._offsets is not None:
+            scores = scores + self._offsets[where]
+        best = _top_indices(scores, min(len(where), want))
+        found: dict[str, float] = {}
+        words: set[str] = set()
+        surfaces = self._surfaces
+        for i, p in zip(best.tolist(), np.exp(scores[best]).tolist()):
+            surface = surfaces[positions[i]]
+            if p * scale > found.get(surface, 0.0):
+                found[surface] = p * scale
+            if i < whole:
+                words.add(surface)
+        return found, words
+
+    def probability(self, log_probs: np.ndarray, word: str) -> float:
+        """p(word) by the model and the word list, spelled as typed or with its first letter's
+        case changed ("You" / "you": how a sentence starts); "london" does not count "LONDON"."""
+        spellings = {word, word[:1].lower() + word[1:], word[:1].upper() + word[1:]}
+        key = fold(word)
+        lo, hi = self.span(word)
+        total = 0.0
+        keys, surfaces = self._keys, self._surfaces
+        for j in range(lo, hi):
+            if keys[j] != key:
+                break
+            if surfaces[j] in spellings:
+                offset = float(self._offsets[j]) if self._offsets is not None else 0.0
+                total += math.exp(float(log_probs[self._ids[j]]) + offset)
+        return total
+
+    def top(self, log_probs: np.ndarray, prefix: str, k: int, recent: "RecentWords | None" = None,
+            personal: "PersonalView | None" = None) -> list[Suggestion]:
+        """The k most probable completions of ``prefix`` as the bar shows them (see
+        :func:`kbpredict.bar.arrange`): case variants merged, case-adapted, mid-sentence."""
+        from .bar import Typed, arrange
+
+        if k <= 0:
+            return []
+        pool = self.pool(log_probs, prefix, 4 * k + 4, recent, personal)
+        return arrange(pool, {}, Typed(word=prefix), k)[0]
 
 
 class RecentWords:
@@ -196,9 +252,9 @@ class RecentWords:
         not offer ``previous`` itself again: a doubled word is almost always a slip."""
         memo = {} if locate_memo is None else locate_memo
         counts = Counter(words)  # followers are words of the window too
-        # Sorted by lower-cased spelling; equal keys ("The", "the") stay in first-seen order.
-        self.surfaces = sorted(counts, key=str.lower)
-        self.keys = [word.lower() for word in self.surfaces]
+        # Sorted by folded spelling; equal keys ("The", "the") stay in first-seen order.
+        self.surfaces = sorted(counts, key=fold)
+        self.keys = [fold(word) for word in self.surfaces]
         size = len(self.surfaces)
         count_of = np.array([counts[w] for w in self.surfaces], dtype=np.float64)
         n, m = len(words), len(followers)
@@ -229,8 +285,12 @@ class RecentWords:
         return len(self.keys)
 
     def span(self, prefix: str) -> tuple[int, int]:
-        """The slice of recent words whose lower-cased spelling starts with ``prefix``."""
+        """The slice of recent words whose folded spelling starts with ``prefix``."""
         return prefix_span(self.keys, prefix)
+
+    def contains(self, word: str) -> bool:
+        """True if ``word`` (any case) is one of the recent words."""
+        return contains(self.keys, self.surfaces, word)
 
     def mixture(self, log_probs: np.ndarray, lo: int, hi: int) -> np.ndarray:
         """Mixed probabilities of recent words ``lo:hi`` given the model's next-word log-probs."""

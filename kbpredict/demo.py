@@ -2,7 +2,10 @@
 
 Every edit of the text field -- typing, backspace, paste, cursor moves -- is handed to one
 :class:`~kbpredict.session.Session`, which does the incremental work; the bar shows its top 3
-and the status line the time that took. Tab or 1/2/3 accepts; Alt+digit types a digit.
+and the status line the time that took. Tab accepts the first suggestion, Alt+1/2/3 (or F1/F2/F3)
+the numbered one; digits type digits. Space applies the autocorrect candidate (marked ✓ in the
+bar); Backspace right after it brings back what was typed. The spacing edits the session returns
+(``.`` after an accepted word takes its space) are applied to the text as an app would.
 """
 
 from __future__ import annotations
@@ -21,10 +24,8 @@ from prompt_toolkit.styles import Style
 
 from .candidates import Suggestion
 from .predictor import Predictor
+from .spacing import Edit
 
-# Punctuation that attaches to the previous word: typed right after an accepted word's
-# automatic space, it replaces the space ("word ," -> "word,"), as phone keyboards do.
-ATTACHING = ".,;:!?)"
 STYLE = Style.from_dict({
     "title": "bold", "bar": "reverse", "bar.key": "reverse bold", "status": "italic #888888",
 })
@@ -43,26 +44,33 @@ class DemoState:
     shown_text: str = ""  # the text before the cursor the session currently holds
     suggestions: list[Suggestion] = field(default_factory=list)
     latency_us: float = 0.0
-    auto_space: bool = False  # the last edit was an accepted suggestion's trailing space
+    autocorrection: Suggestion | None = None  # what space puts in place of the typed word
+    undo: tuple[str, str] | None = None  # (inserted, typed) of the last autocorrection
+    kept: set = field(default_factory=set)  # typed words the user took back from autocorrect
     buffer: Buffer | None = None
 
     def __post_init__(self) -> None:
         self.session = self.predictor.session(adapt=self.adapt, personal=self.personal, incognito=self.incognito)
         self.refresh("")
 
-    def refresh(self, text_before_cursor: str) -> None:
-        """Tell the session what changed, the cheapest way, and fetch the suggestions."""
+    def refresh(self, text_before_cursor: str) -> Edit | None:
+        """Tell the session what changed, the cheapest way, and fetch the suggestions. Returns
+        the spacing edit the session asks for (the caller applies it to the text), or None."""
         started = time.perf_counter()
         old = self.shown_text
+        edit = None
         if text_before_cursor.startswith(old):
-            self.session.type(text_before_cursor[len(old):])
+            edit = self.session.type(text_before_cursor[len(old):])
         elif old.startswith(text_before_cursor):
             self.session.backspace(len(old) - len(text_before_cursor))
         else:
             self.session.update(text_before_cursor)
         self.suggestions = self.session.suggestions(self.k)
+        auto = self.session.autocorrection()
+        self.autocorrection = None if auto is None or self.session.current_word in self.kept else auto
         self.latency_us = (time.perf_counter() - started) * 1e6
-        self.shown_text = text_before_cursor
+        self.shown_text = edit.apply(text_before_cursor) if edit is not None else text_before_cursor
+        return edit
 
     def finish(self) -> int:
         """The demo is over: the personal model learns the whole text (wherever the cursor is),
@@ -72,9 +80,11 @@ class DemoState:
 
     def bar(self) -> FormattedText:
         parts: list[tuple[str, str]] = []
+        auto = self.autocorrection.word if self.autocorrection is not None else None
         for index in range(self.k):
             word = self.suggestions[index].word if index < len(self.suggestions) else ""
-            parts += [("class:bar.key", f" {index + 1} "), ("class:bar", f" {word:<16}")]
+            mark = "✓" if word and word == auto else " "
+            parts += [("class:bar.key", f" {index + 1} "), ("class:bar", f"{mark}{word:<16}")]
         return FormattedText(parts)
 
     def status(self) -> FormattedText:
@@ -85,8 +95,8 @@ class DemoState:
                     else " · learns on quit")
         return FormattedText([("class:status",
                                f" {self.latency_us:6.0f} µs · {doing}{learning} · {info.precision}, "
-                               f"{info.shape.parameters / 1e6:.1f}M params · Tab/1/2/3 accept · "
-                               "Alt+digit: digit · Ctrl-D quits")])
+                               f"{info.shape.parameters / 1e6:.1f}M params · Tab/Alt+1/2/3 accept · "
+                               "space autocorrects ✓ · Ctrl-D quits")])
 
 
 def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incognito: bool = False, input=None,
@@ -94,49 +104,75 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
     """The demo application and its state (pass prompt_toolkit pipe input/output to test it)."""
     state = DemoState(predictor, adapt=adapt, personal=personal, incognito=incognito)
     buffer = state.buffer = Buffer(multiline=True)
-    accepting = [False]
+    applying = [False]
+
+    def replace_before_cursor(delete: int, insert: str) -> None:
+        document = buffer.document
+        before = document.text_before_cursor
+        before = (before[: len(before) - delete] if delete else before) + insert
+        buffer.document = Document(before + document.text_after_cursor, len(before))
 
     def on_change(_) -> None:
         # Typing fires both "text changed" and "cursor moved": refresh once per real change.
-        if buffer.document.text_before_cursor != state.shown_text:
-            state.refresh(buffer.document.text_before_cursor)
-        if not accepting[0]:
-            state.auto_space = False
+        if applying[0] or buffer.document.text_before_cursor == state.shown_text:
+            return
+        state.undo = None  # Backspace undoes an autocorrection only right after it
+        edit = state.refresh(buffer.document.text_before_cursor)
+        if edit is not None:  # the session's spacing edit ("word ." -> "word. "), as an app applies it
+            applying[0] = True
+            try:
+                replace_before_cursor(edit.delete, edit.insert)
+            finally:
+                applying[0] = False
 
     buffer.on_text_changed += on_change
     buffer.on_cursor_position_changed += on_change
     keys = KeyBindings()
 
-    def accept(event, index: int) -> None:
-        if index >= len(state.suggestions):
-            return
-        chosen = state.suggestions[index]
-        replaced = len(state.session.current_word)
-        document = buffer.document
-        before = document.text_before_cursor[: len(document.text_before_cursor) - replaced] + chosen.word + " "
-        accepting[0] = True
-        buffer.document = Document(before + document.text_after_cursor, len(before))
-        accepting[0] = False
-        state.auto_space = True
+    def accept(chosen: Suggestion) -> str:
+        edit = state.session.accept(chosen)  # the session is updated; make the text match
+        applying[0] = True
+        try:
+            replace_before_cursor(edit.delete, edit.insert)
+        finally:
+            applying[0] = False
+        state.shown_text = buffer.document.text_before_cursor
+        state.suggestions = state.session.suggestions(state.k)
+        state.autocorrection = None
+        return edit.insert
+
+    def accept_numbered(index: int) -> None:
+        state.undo = None
+        if index < len(state.suggestions):
+            accept(state.suggestions[index])
 
     @keys.add("tab")
     def _(event) -> None:
-        accept(event, 0)
+        accept_numbered(0)
 
     for digit in "123":
-        keys.add(digit)(lambda event, i=int(digit) - 1: accept(event, i))
-    for digit in "0123456789":
-        keys.add("escape", digit)(lambda event, d=digit: buffer.insert_text(d))
+        keys.add("escape", digit)(lambda event, i=int(digit) - 1: accept_numbered(i))
+        keys.add(f"f{digit}")(lambda event, i=int(digit) - 1: accept_numbered(i))
 
-    def attach(event, char: str) -> None:
-        if state.auto_space and buffer.document.text_before_cursor.endswith(" "):
-            buffer.delete_before_cursor(1)
-            buffer.insert_text(char + " ")
+    @keys.add(" ")
+    def _(event) -> None:
+        auto = state.autocorrection
+        typed = state.session.current_word
+        if auto is not None and typed and buffer.document.text_before_cursor == state.shown_text:
+            state.undo = (accept(auto), typed)
         else:
-            buffer.insert_text(char)
+            state.undo = None
+            buffer.insert_text(" ")
 
-    for char in ATTACHING:
-        keys.add(char)(lambda event, c=char: attach(event, c))
+    @keys.add("backspace")
+    def _(event) -> None:
+        undo, state.undo = state.undo, None
+        if undo is not None and buffer.document.text_before_cursor.endswith(undo[0]):
+            state.kept.add(undo[1])  # the user wants what they typed: no autocorrect for it again
+            buffer.delete_before_cursor(len(undo[0]))
+            buffer.insert_text(undo[1])
+        else:
+            buffer.delete_before_cursor(1)
 
     @keys.add("c-d")
     @keys.add("c-c")

@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 import numpy as np
 
-from .candidates import prefix_span
+from .candidates import contains, prefix_span
 from .errors import InvalidArgumentError, KbpredictError
-from .text import END_OF_LINE, is_suggestable, tokenize
+from .text import END_OF_LINE, fold, is_suggestable, tokenize
 
 if TYPE_CHECKING:
     from .candidates import CandidateIndex
@@ -479,7 +479,7 @@ class PersonalIndex:
         for word, (count, uses, confirmed) in snapshot.words.items():
             index_id, list_share, oov = vocabulary.entry(word)
             if count > 0 and model._suggestable(uses, confirmed, not oov):
-                kept.append((word.lower(), word, index_id, list_share if oov else 1.0, count))
+                kept.append((fold(word), word, index_id, list_share if oov else 1.0, count))
         kept.sort()
         self.keys = [k for k, _, _, _, _ in kept]
         self.surfaces = [s for _, s, _, _, _ in kept]
@@ -511,6 +511,10 @@ class PersonalIndex:
 
     def span(self, prefix: str) -> tuple[int, int]:
         return prefix_span(self.keys, prefix)
+
+    def contains(self, word: str) -> bool:
+        """True if ``word`` (any case) is a learned word that is suggested."""
+        return contains(self.keys, self.surfaces, word)
 
     def knows(self, word: str) -> bool:
         """True if ``word`` is a learned word that is suggested."""

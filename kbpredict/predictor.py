@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .blocklist import Blocklist
 from .bundle import BundleInfo, read_bundle
 from .candidates import CandidateIndex, Suggestion, read_wordlist
 from .errors import DefaultModelMissingError, ModelCorruptError, ModelFormatError
@@ -32,13 +33,18 @@ class Predictor:
     info: BundleInfo
     path: Path
     start: tuple[State, np.ndarray]  # state and next-word distribution after the start ids
+    blocklist: Blocklist  # words never suggested (offensive words unless loaded without)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True) -> "Predictor":
+    def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
+             block_offensive: bool = True) -> "Predictor":
         """Load a bundle directory; ``None`` loads the default model shipped with kbpredict.
 
         Every file's size and sha256 are checked against ``model.json`` (``verify=False`` skips
         the hashing). ``threads`` is onnxruntime's intra-op thread count; 1 behaves like a phone.
+        ``block_offensive``: never suggest the words of the shipped offensive-word list; apps add
+        and remove words with ``predictor.blocklist.add()`` / ``.remove()``, and switch it with
+        ``predictor.blocklist.enabled``.
         """
         if path is None:
             path = default_model_path()
@@ -71,18 +77,21 @@ class Predictor:
             except (OSError, EOFError, UnicodeDecodeError) as exc:
                 raise ModelCorruptError(f"{directory / info.wordlist_file} is unreadable: {exc}") from None
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown)
+        index.typos()  # built now, not on the first keystroke
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
-                   start=(start[1], start[0]))
+                   start=(start[1], start[0]), blocklist=Blocklist.shipped(enabled=bool(block_offensive)))
 
-    def session(self, adapt: bool = True, personal: PersonalModel | None = None, incognito: bool = False) -> Session:
+    def session(self, adapt: bool = True, personal: PersonalModel | None = None, incognito: bool = False,
+                correct: bool = True) -> Session:
         """A fresh typing session for one text field.
 
         With ``adapt`` (the default) the words already in the field's text are mixed into the
         suggestions, so the names and terms of the text come back; ``False`` uses the model alone.
         ``personal`` mixes in the user's learned words (:class:`kbpredict.PersonalModel`), and
-        :meth:`Session.finish` teaches it the finished text unless ``incognito``.
+        :meth:`Session.finish` teaches it the finished text unless ``incognito``. ``correct``
+        offers corrections of typing slips and an autocorrect candidate.
         """
-        return Session(self, adapt, personal, incognito)
+        return Session(self, adapt, personal, incognito, correct)
 
     def suggest(self, text_before_cursor: str, k: int = 3, adapt: bool = True) -> list[Suggestion]:
         """Stateless convenience: the top-k suggestions for the text before the cursor."""

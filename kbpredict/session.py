@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -30,9 +31,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .bar import Autocorrect, Typed, arrange
 from .candidates import RecentWords, Suggestion
+from .casing import at_sentence_start
 from .errors import InvalidArgumentError
 from .lm import State
+from .spacing import Edit, accepted_text, after_automatic_space
 from .text import clean_token, is_suggestable, is_word, split_trailing_word, token_spans
 
 if TYPE_CHECKING:
@@ -86,16 +90,19 @@ class Session:
     cache_positions = 24
 
     def __init__(self, predictor: "Predictor", adapt: bool = True, personal: "PersonalModel | None" = None,
-                 incognito: bool = False):
+                 incognito: bool = False, correct: bool = True):
         """``adapt``: mix the words already in the text into the suggestions (see RecentWords).
         ``personal``: the user's learned words, mixed in too and taught this text at :meth:`finish`
-        unless ``incognito`` (then the personal model is read, never written)."""
-        for name, flag in (("adapt", adapt), ("incognito", incognito)):
+        unless ``incognito`` (then the personal model is read, never written). ``correct``: offer
+        corrections of typing slips and an autocorrect candidate (see :mod:`kbpredict.typos`)."""
+        for name, flag in (("adapt", adapt), ("incognito", incognito), ("correct", correct)):
             if not isinstance(flag, bool):
                 raise InvalidArgumentError(f"{name} must be True or False, not {flag!r}")
         self._lock = threading.RLock()
         self.adapt = adapt
         self.incognito = incognito
+        self.correct = correct
+        self._policy = Autocorrect()
         self.personal = personal
         self._personal_index = personal.index(predictor.index) if personal is not None else None
         self._personal_view = self._personal_index.view("") if self._personal_index is not None else None
@@ -116,9 +123,25 @@ class Session:
         self._cache: OrderedDict[int, tuple[State, np.ndarray]] = OrderedDict()
         self._cache[1] = (start_state, start_log_probs)
         self._current = self._cache[1]
-        self._memo: tuple[str, int, list[Suggestion]] | None = None
+        self._memo: tuple[str, int, list[Suggestion], Suggestion | None] | None = None
+        self._sentence_start = True  # the word being typed starts a sentence (see casing)
+        self._previous_word = ""  # the word just committed: never offered as the next word
+        self._auto_space = False  # the text ends with a space the session inserted (see spacing)
         if self._history:
             self._recent = self._recent_words()
+
+    @property
+    def autocorrect_policy(self) -> Autocorrect:
+        """When a correction becomes the autocorrect candidate (see :class:`kbpredict.bar.Autocorrect`)."""
+        return self._policy
+
+    @autocorrect_policy.setter
+    def autocorrect_policy(self, policy: Autocorrect) -> None:
+        if not isinstance(policy, Autocorrect):
+            raise InvalidArgumentError(f"autocorrect_policy must be an Autocorrect, not {policy!r}")
+        with self._lock:
+            self._policy = policy
+            self._memo = None
 
     # -- what the session holds --------------------------------------------------------------
     @property
@@ -135,22 +158,36 @@ class Session:
 
     # -- edits ----------------------------------------------------------------------------------
     @_serialized
-    def type(self, chars: str) -> None:
-        """Characters typed (or inserted) at the cursor."""
+    def type(self, chars: str) -> Edit | None:
+        """Characters typed (or inserted) at the cursor.
+
+        Returns None, or an :class:`~kbpredict.spacing.Edit` for the app to apply after inserting
+        the characters: ``.`` typed right after an accepted suggestion's space moves the space
+        after it ("tomorrow ." -> "tomorrow. "), and a second space is absorbed.
+        """
         if not chars:
-            return
+            return None
         chars = _SURROGATES.sub("\ufffd", str(chars))
+        automatic, self._auto_space = self._auto_space, False
         if is_word(chars):
             self._word += chars  # the common keystroke: no tokenization, no LSTM
-            return
+            return None
         text = self.text
-        self._set_text(text + chars, len(text))
+        edit = after_automatic_space(chars) if automatic and text.endswith(" ") else None
+        if edit is None:
+            self._set_text(text + chars, len(text))
+            return None
+        final = edit.apply(text + chars)
+        self._set_text(final, common_prefix_length(text, final))
+        self._auto_space = edit.insert.endswith(" ")
+        return edit
 
     @_serialized
     def backspace(self, n: int = 1) -> None:
         """Delete ``n`` characters before the cursor (fewer if the text is shorter)."""
         if n <= 0:
             return
+        self._auto_space = False
         if n <= len(self._word):
             self._word = self._word[: len(self._word) - n]
             return
@@ -162,21 +199,28 @@ class Session:
     def update(self, text_before_cursor: str) -> None:
         """The whole text before the cursor changed (paste, cursor jump, external edit)."""
         text = _SURROGATES.sub("\ufffd", str(text_before_cursor))
+        self._auto_space = False
         self._set_text(text, common_prefix_length(self.text, text))
 
     @_serialized
-    def accept(self, suggestion: Suggestion | str) -> str:
-        """Accept a suggestion; returns the text that replaces :attr:`current_word` (word + space).
+    def accept(self, suggestion: Suggestion | str) -> Edit:
+        """Accept a suggestion (or the autocorrect candidate when space is pressed).
 
-        The app deletes ``len(session.current_word)`` characters before the cursor (read it before
-        calling) and inserts the returned text; the session is already updated to match.
+        Returns the :class:`~kbpredict.spacing.Edit` for the app: delete the word being typed,
+        insert the word and a space (and a space before it right after ``.`` or ``,``). The
+        session is already updated to match.
         """
         word = suggestion.word if isinstance(suggestion, Suggestion) else str(suggestion)
-        insert = _SURROGATES.sub("\ufffd", word) + " "
+        word = _SURROGATES.sub("\ufffd", word).strip()
+        if not word:
+            raise InvalidArgumentError("accept() needs a word")
+        insert = accepted_text(self._committed, word)
         if self.personal is not None:
-            self._accepted.add(clean_token(insert[:-1]))
+            self._accepted.add(clean_token(word))
+        edit = Edit(len(self._word), insert)
         self._set_text(self._committed + insert, len(self._committed))
-        return insert
+        self._auto_space = True
+        return edit
 
     @_serialized
     def reset(self) -> None:
@@ -203,25 +247,58 @@ class Session:
     # -- suggestions ----------------------------------------------------------------------------
     @_serialized
     def suggestions(self, k: int = 3) -> list[Suggestion]:
-        """The top-k words for the cursor: completions of the word being typed, or next words.
+        """The top-k words for the cursor: next words, completions of the word being typed, or
+        corrections of it (see :mod:`kbpredict.bar` for the rules of the bar).
 
         A word exactly as typed is left out (space commits it already).
         """
-        k = _check_k(k)
+        return list(self._arranged(_check_k(k))[0])
+
+    @_serialized
+    def autocorrection(self) -> Suggestion | None:
+        """What space should put in place of the word being typed, or None to keep it as typed.
+
+        Only a confident correction ("teh" -> "the", "dont" -> "don't"); the app accepts it
+        (:meth:`accept`) when the user presses space, and keeps what was typed otherwise.
+        """
+        return self._arranged(3)[1]
+
+    def _arranged(self, k: int) -> tuple[list[Suggestion], Suggestion | None]:
         memo = self._memo
-        if memo is not None and memo[0] == self._word and memo[1] == k:
-            return list(memo[2])
+        if memo is not None and memo[0] == self._word and memo[1] >= k:
+            return memo[2][:k], memo[3]
         # The typed word is matched the way the vocabulary was built: NFC, "'" for "’".
         typed = clean_token(self._word)
+        index = self._predictor.index
+        log_probs = self._current[1]
         view = self._personal_view
-        # headroom for the typed word itself and for blocked words, filtered out below
-        extra = 1 + (4 if view is not None and view.index.blocked else 0)
-        result = self._predictor.index.top(self._current[1], typed, k + extra, self._recent, view)
-        # The word exactly as typed is never offered: the space bar already commits it, so the
-        # slot goes to the next completion instead ("to" shows too / today / told).
-        result = [s for s in result if s.word != typed and (view is None or view.allows(s.word))][:k]
-        self._memo = (self._word, k, result)
-        return list(result)
+        recent = self._recent
+        want = 4 * k + 8  # headroom for merged variants, the typed word and blocked words
+        pool = index.pool(log_probs, typed, want, recent, view)
+        corrections: dict[str, float] = {}
+        whole: set[str] = set()
+        state = Typed(typed, self._sentence_start, self._previous_word)
+        if typed and self.correct:
+            scale = recent.model_weight if recent is not None and len(recent) else 1.0
+            if view is not None and len(view.index):
+                scale *= view.keep
+            corrections, whole = index.corrections(log_probs, typed, want, scale)
+            blocked = self._predictor.blocklist.blocks(typed)
+            known = (recent is not None and recent.contains(typed)) or (
+                self._personal_index is not None and self._personal_index.contains(typed))
+            unknown = math.exp(float(log_probs[index.unknown_id])) * scale
+            state = Typed(typed, self._sentence_start, self._previous_word,
+                          index.probability(log_probs, typed) * scale, unknown, known, blocked)
+        blocklist = self._predictor.blocklist
+
+        def allows(word: str) -> bool:
+            return not blocklist.blocks(word) and (view is None or view.allows(word))
+
+        shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole)
+        if not self.correct:
+            auto = None
+        self._memo = (self._word, k, shown, auto)
+        return shown, auto
 
     # -- internals ------------------------------------------------------------------------------
     def _set_text(self, text: str, common: int) -> None:
@@ -248,12 +325,23 @@ class Session:
             del held[keep:]
             held.extend(tail)
         self._committed, self._word = committed, word
+        self._sentence_start = at_sentence_start(committed)
+        self._previous_word = self._last_word()
         self._advance(same)
         self._recent = self._recent_words() if self.adapt else None
         if self._personal_index is not None:
             previous = self._spellings[-1]  # the token before the cursor; "" at the start of the text
             self._personal_view = self._personal_index.view("" if previous == "\n" else previous)
         self._memo = None
+
+    def _last_word(self) -> str:
+        """The word just committed: the last word token, with only punctuation after it."""
+        for j in range(len(self._tokens) - 1, max(0, len(self._tokens) - 4), -1):
+            if self._word_of[j] is not None:
+                return self._word_of[j]
+            if self._spellings[j] == "\n":
+                break
+        return ""
 
     def _history_words(self) -> list[str]:
         """The last finished texts' words that the personal model suggests (so a word typed once,

@@ -68,6 +68,24 @@ def clean_token(token: str) -> str:
     return unicodedata.normalize("NFC", token).replace("\u2019", "'")
 
 
+_ACCENTS_RE = re.compile("[\u0300-\u036f]")  # combining diacritics of Latin, Greek, Cyrillic
+
+
+def fold(text: str) -> str:
+    """The key words are matched by: lower case, no accents, no apostrophes.
+
+    ``"Don't"`` -> ``"dont"``, ``"Zürich"`` -> ``"zurich"``, ``"CAFÉ"`` -> ``"cafe"``: so typing
+    ``dont``, ``im`` or ``zur`` finds don't, I'm and Zürich, as on a phone keyboard. Only the
+    diacritics of the Latin, Greek and Cyrillic scripts are dropped; other scripts' marks (an Indic
+    vowel sign) are letters of the word and stay.
+    """
+    key = text.lower()
+    if not key.isascii():
+        key = _ACCENTS_RE.sub("", unicodedata.normalize("NFD", key))
+        key = unicodedata.normalize("NFC", key.replace("\u2019", "'"))
+    return key.replace("'", "") if "'" in key else key
+
+
 def tokenize(text: str, *, unknown_marker: bool = False) -> list[str]:
     """Split ``text`` into word, punctuation and end-of-line tokens, each cleaned.
 

@@ -29,15 +29,31 @@ def test_typing_shows_completions_and_tab_accepts(predictor):
     assert state.latency_us > 0
 
 
-def test_digits_accept_the_numbered_suggestion(predictor):
+def test_alt_digit_accepts_the_numbered_suggestion(predictor):
     expected = predictor.suggest("I would like to ", 3)[1].word
-    state = drive(predictor, "I would like to 2")
+    state = drive(predictor, "I would like to " + ALT + "2")
     assert state.buffer.text == f"I would like to {expected} "
 
 
-def test_alt_digit_types_a_digit(predictor):
-    state = drive(predictor, "There were " + ALT + "1" + ALT + "2")
-    assert state.buffer.text == "There were 12"
+def test_digits_type_digits(predictor):
+    state = drive(predictor, "7:30 12")
+    assert state.buffer.text == "7:30 12"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from kbpredict import Predictor
+
+    return Predictor.load()
+
+
+def test_space_autocorrects_and_backspace_takes_it_back(shipped):
+    state = drive(shipped, "I'll see you tommorow ")
+    assert state.buffer.text == "I'll see you tomorrow "
+    state = drive(shipped, "I'll see you tommorow " + BACKSPACE)
+    assert state.buffer.text == "I'll see you tommorow"
+    state = drive(shipped, "I'll see you tommorow " + BACKSPACE + " ")  # kept: space no longer corrects it
+    assert state.buffer.text == "I'll see you tommorow "
 
 
 def test_backspace_and_cursor_moves_keep_the_bar_right(predictor):

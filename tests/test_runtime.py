@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kbpredict.spacing import Edit
 from kbpredict import (
     DefaultModelMissingError,
     InvalidArgumentError,
@@ -128,7 +129,7 @@ def test_accept_returns_the_replacement_and_commits_the_word(predictor):
     session.type("I would like to vi")
     top = session.suggestions(1)[0]
     assert top.word == "visit" and session.current_word == "vi"
-    assert session.accept(top) == "visit "
+    assert session.accept(top) == Edit(2, "visit ")
     assert session.text == "I would like to visit " and session.current_word == ""
     assert words(session.suggestions(3)) == words(predictor.suggest("I would like to visit ", 3))
 
@@ -150,12 +151,12 @@ def test_sessions_equal_the_stateless_suggest_after_any_edits(predictor, edits):
     text = ""
     for kind, arg in edits:
         if kind == "type":
-            session.type(arg)
-            text += arg
+            edit = session.type(arg)
+            text = edit.apply(text + arg) if edit else text + arg
         elif kind == "chars":
-            for ch in arg:  # key by key
-                session.type(ch)
-            text += arg
+            for ch in arg:  # key by key, applying the spacing edits as an app does
+                edit = session.type(ch)
+                text = edit.apply(text + ch) if edit else text + ch
         elif kind == "backspace":
             session.backspace(arg)
             text = text[: max(0, len(text) - arg)]
@@ -169,8 +170,7 @@ def test_sessions_equal_the_stateless_suggest_after_any_edits(predictor, edits):
             options = session.suggestions(3)
             if options:
                 pick = options[min(arg, len(options) - 1)]
-                replaced = len(session.current_word)
-                text = text[: len(text) - replaced] + session.accept(pick)
+                text = session.accept(pick).apply(text)
         assert session.text == text
         assert session.suggestions(3) == predictor.suggest(text, 3)
 

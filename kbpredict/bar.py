@@ -1,0 +1,168 @@
+"""What the suggestion bar shows, from scored candidates: one entry per word, spelled right.
+
+The session gathers candidates with probabilities -- completions of the typed letters (or next
+words), and corrections one slip away (:mod:`kbpredict.typos`) -- and :func:`arrange` turns them
+into the bar:
+
+1. case variants are one entry ("the" + "The"), with their summed probability; an apostrophe-less
+   spelling that is less likely than the same word with its apostrophe ("dont" vs "don't") is
+   merged into it, while two real words stay apart ("were" / "we're" when "were" is likelier);
+2. blocked words (offensive words, the user's blocked words) are dropped, and so is the word just
+   committed when the next word is asked for (no echo: "ok " never offers "ok");
+3. each entry is spelled by the case rules of :mod:`kbpredict.casing`; the word exactly as typed
+   is left out (space commits it already), and so is a capitalized copy of it;
+4. each says what it is: a ``next`` word, a ``completion`` of the typed letters, or a
+   ``correction`` of them;
+5. the *autocorrect candidate* -- what space would put in place of the typed word -- is the best
+   correction if it is ``ratio`` times likelier than the word as typed (see :class:`Autocorrect`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .candidates import Suggestion
+from .casing import PRONOUN_I, is_lowercase_word, present
+from .text import fold
+
+NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
+
+
+@dataclass(frozen=True)
+class Autocorrect:
+    """When space replaces the typed word by a correction.
+
+    The best correction ``c`` (its probability already includes the error model's cost) replaces
+    a typed word ``t`` the model knows if ``p(c) > ratio * p(t)``; a typed string it does not know
+    if ``p(c) > unknown_share * p(unknown)`` (``unknown_share``: how likely this one unseen string is
+    among all the words the model does not know, e.g. a name). A word of the text or of the
+    personal model is never replaced. Tuned on the conversational *validation* text
+    (``python -m bench typos --tune``) for the most right replacements while wrong replacements of
+    correctly typed words stay under 1%.
+    """
+
+    ratio: float = 32.0
+    unknown_share: float = 0.0001
+    # the same letters with an apostrophe or accent ("dont" -> "don't", "cafe" -> "café"): the
+    # typed spelling is a chat habit more often than a word of its own
+    variant_ratio: float = 1.5
+    min_letters: int = 2
+    # always "I", whatever the model says: "i" -> "I", "im" -> "I'm", "ive" -> "I've"
+    pronoun: frozenset = frozenset({"i", "im", "ive"})
+
+    def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
+        """True if a correction of probability ``best`` should replace the ``typed`` word
+        (``variant``: the same letters, with an apostrophe or accent)."""
+        if typed.probability > 0:
+            return best > (self.variant_ratio if variant else self.ratio) * typed.probability
+        return best > self.unknown_share * typed.unknown_probability
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What the bar is asked about: the word being typed and where it is."""
+
+    word: str = ""  # the word being typed (cleaned), "" after a space
+    sentence_start: bool = False
+    previous_word: str = ""  # the word just committed, never offered as the next word
+    probability: float = 0.0  # p(the typed word as typed), for the autocorrect decision
+    unknown_probability: float = 0.0  # p(a word the model does not know) here
+    known: bool = False  # the typed word is one the user wrote (text or personal model)
+    protected: bool = False  # typed out in full, it is the user's to keep (e.g. a blocked word)
+
+
+def _canonical(lower: str) -> str:
+    """One spelling for variants that are the same word: quotes at the edges dropped
+    ("'because" / "because"; "café" and "cafe" stay two, so typing "cafe" can offer "café")."""
+    return lower.strip("'") or lower
+
+
+def _groups(candidates: dict[str, tuple[float, bool]]) -> dict[str, list]:
+    """lower-case spelling -> [probability, only a correction?, [(spelling, probability), ...]]"""
+    groups: dict[str, list] = {}
+    for surface, (p, corrective) in sorted(candidates.items(), key=lambda item: -item[1][0]):
+        group = groups.get(surface.lower())
+        if group is None:
+            groups[surface.lower()] = [p, corrective, [(surface, p)]]
+        else:
+            group[0] += p
+            group[1] = group[1] and corrective
+            group[2].append((surface, p))
+    # the same word with or without quotes at its edges: into its likeliest spelling
+    by_fold: dict[str, list[str]] = {}
+    for lower in groups:
+        by_fold.setdefault(fold(lower), []).append(lower)
+    for lowers in by_fold.values():
+        if len(lowers) < 2:
+            continue
+        canon: dict[str, str] = {}
+        for w in sorted(lowers, key=lambda w: -groups[w][0]):
+            target = canon.setdefault(_canonical(w), w)
+            if target != w:
+                merged = groups.pop(w)
+                groups[target][0] += merged[0]
+                groups[target][1] = groups[target][1] and merged[1]
+        lowers = list(dict.fromkeys(canon.values()))
+        # "dont" into "don't" when less likely than it; "were" and "we're" are both words
+        with_apostrophe = [w for w in lowers if "'" in w]
+        if not with_apostrophe:
+            continue
+        target = max(with_apostrophe, key=lambda w: groups[w][0])
+        for w in lowers:
+            if "'" not in w and groups[w][0] < groups[target][0]:
+                merged = groups.pop(w)
+                groups[target][0] += merged[0]
+                groups[target][1] = groups[target][1] and merged[1]
+    return groups
+
+
+def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed, k: int,
+            allows: Callable[[str], bool] = lambda word: True,
+            policy: Autocorrect = Autocorrect(),
+            whole: set[str] = frozenset()) -> tuple[list[Suggestion], Suggestion | None]:
+    """The top ``k`` of the bar and the autocorrect candidate (or None).
+
+    ``pool``: completions of the typed word (or next words), spelling -> probability;
+    ``corrections``: spellings one slip away, with probabilities that include the slip's cost;
+    ``whole``: those of them that are whole words one slip away (what space may correct to).
+    """
+    candidates = {surface: (p, False) for surface, p in pool.items()}
+    for surface, p in corrections.items():
+        if p > candidates.get(surface, (0.0, True))[0]:
+            candidates[surface] = (p, surface not in pool)
+    word = typed.word
+    word_lower, word_key = word.lower(), fold(word)
+    echo = typed.previous_word.lower() if not word else None
+    whole_lower = {w.lower() for w in whole}
+    ranked: list[Suggestion] = []
+    replacements: list[Suggestion] = []  # what space could put in place of the typed word
+    for lower, (p, corrective, variants) in _groups(candidates).items():
+        if lower == echo or not allows(lower):
+            continue
+        spelled = present(variants, word, typed.sentence_start)
+        if word:
+            if spelled == word:
+                continue
+            key = fold(lower)
+            if lower == word_lower and (typed.sentence_start or is_lowercase_word(variants)) \
+                    and lower not in PRONOUN_I:
+                continue  # a capitalized copy of the typed word (a word of its own in lower case)
+            kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION
+            suggestion = Suggestion(spelled, p, kind)
+            if key == word_key or lower in whole_lower:
+                replacements.append(suggestion)
+        else:
+            suggestion = Suggestion(spelled, p, NEXT)
+        ranked.append(suggestion)
+    ranked.sort(key=lambda s: -s.score)
+    auto = None
+    if word and replacements and not typed.known and not typed.protected:
+        best = max(replacements, key=lambda s: s.score)
+        letters = sum(ch.isalpha() for ch in word)
+        if word_key in policy.pronoun and best.word.lower() in PRONOUN_I:
+            auto = best
+        elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
+                best.score, typed, fold(best.word) == word_key):
+            auto = best
+    return ranked[:k], auto

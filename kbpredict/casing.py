@@ -1,0 +1,104 @@
+"""Case rules of the suggestion bar, in one place.
+
+- **Sentence starts** -- the start of the text, a line break, or ``. ? !`` (and ``…``) followed by a
+  space -- get capitalized suggestions, except after a common abbreviation (``Mr.``, ``e.g.``).
+- **Mid-sentence, typing in lower case**, a word keeps its own case: "tomorrow", not the
+  "Tomorrow" that began some sentence of the training text; a proper noun keeps its capital
+  ("London"), and the pronoun "I" (with I'm, I'll, I've, I'd) is always "I".
+- **Typing a capital** ("Th") capitalizes; typing two or more capitals ("TH") gives all capitals.
+- A capitalized **copy of the word being typed** is never offered ("you" -> "You"), unless the
+  typed spelling is not a word of its own in lower case ("i" -> "I", "london" -> "London"):
+  then it is a case correction.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that end with a period without ending the sentence (lower case, inner periods kept).
+ABBREVIATIONS = frozenset(
+    "mr mrs ms mx dr prof st sr jr rev gen col capt lt sgt hon gov sen rep pres fr "
+    "e.g i.e cf vs viz approx appt dept est min max no nos vol fig eq ref ca op ed eds "
+    "a.m p.m u.s u.k jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
+    "mt ft ave blvd rd inc ltd co corp".split()
+)
+# "I" and its contractions are always capitalized.
+PRONOUN_I = frozenset({"i", "i'm", "i'll", "i've", "i'd", "i’m", "i’ll", "i’ve", "i’d"})
+
+# (a space after the mark is optional: accepting a suggestion there inserts it)
+_SENTENCE_END_RE = re.compile(r"[.?!…][\"'”’)\]]*\s*$")
+_LAST_WORD_RE = re.compile(r"([^\s.?!…]+(?:\.[^\s.?!…]+)*)\.[\"'”’)\]]*\s*$")
+_TAIL = 64  # characters of committed text a decision looks at: bounded work on any text
+
+# A lower-case spelling at least this share of its word's case variants is the word's own case.
+LOWER_SHARE = 0.2
+
+
+def at_sentence_start(committed: str) -> bool:
+    """True if a word typed after ``committed`` (the text before the word being typed) starts a
+    sentence: the start of the text, after a line break, or after ``. ? !`` -- but
+    not after an abbreviation such as ``Mr.`` or ``e.g.``."""
+    tail = committed[-_TAIL:]
+    stripped = tail.rstrip(" \t")
+    if not stripped.strip():
+        return len(committed) <= _TAIL or "\n" in tail  # only spaces: the start, or a blank line
+    if stripped.endswith("\n"):
+        return True
+    if not _SENTENCE_END_RE.search(tail):
+        return False
+    if stripped.rstrip("\"'”’)]").endswith("."):
+        match = _LAST_WORD_RE.search(tail)
+        if match and match.group(1).lower() in ABBREVIATIONS:
+            return False
+    return True
+
+
+def case_mode(typed: str) -> int:
+    """How the user is typing: 0 as the word comes, 1 capitalized ("Th"), 2 all capitals ("TH")."""
+    if not typed:
+        return 0
+    letters = [ch for ch in typed if ch.isalpha()]
+    if len(letters) >= 2 and all(ch.isupper() for ch in letters):
+        return 2
+    return 1 if typed[0].isupper() else 0
+
+
+def capitalize(word: str) -> str:
+    """First letter upper case, the rest as it is ("iPhone" stays: its case is its own)."""
+    if word[:1].islower() and not any(ch.isupper() for ch in word[1:]):
+        return word[0].upper() + word[1:]
+    return word
+
+
+def own_case(variants: list[tuple[str, float]]) -> str:
+    """The word's own spelling from its case variants (spelling, probability), likeliest first:
+    the lower-case one when it holds at least ``LOWER_SHARE`` of their probability."""
+    best = variants[0][0]
+    if best.lower() in PRONOUN_I:
+        return capitalize(best.lower())
+    if best[:1].islower() or len(variants) == 1:
+        return best
+    total = sum(p for _, p in variants)
+    for spelling, p in variants[1:]:
+        if spelling[:1].islower() and p >= LOWER_SHARE * total:
+            return spelling
+    return best
+
+
+def is_lowercase_word(variants: list[tuple[str, float]]) -> bool:
+    """True if the word is used in lower case (as opposed to only as a name, or "I")."""
+    if variants[0][0].lower() in PRONOUN_I:
+        return False
+    total = sum(p for _, p in variants)
+    return any(s[:1].islower() and p >= LOWER_SHARE * total for s, p in variants)
+
+
+def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool) -> str:
+    """How the bar spells a word, given its case variants, what is typed and where."""
+    mode = case_mode(typed)
+    word = own_case(variants)
+    if mode == 2:
+        return word.upper()
+    if mode == 1 or sentence_start:
+        return capitalize(word)
+    return word

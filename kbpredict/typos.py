@@ -1,0 +1,228 @@
+"""Typo-tolerant matching: the words a slip of the finger could have turned into what was typed.
+
+A noisy-channel corrector, as phone keyboards do it: a candidate word ``w`` for the typed letters
+``t`` scores ``log p(w | context) - cost(t | w)``, the language model's probability times an
+error model's. The error model (:class:`ErrorModel`) is a keyboard-aware edit distance: hitting
+a neighbouring key costs less than any other wrong letter, a doubled or dropped double letter
+less than other insertions and omissions, and a swap of two letters is one edit. Accents,
+apostrophes and case cost nothing (matching is on :func:`~kbpredict.text.fold`-ed spellings).
+
+Candidates come from two places, both bounded by the typed word's length, not the vocabulary:
+
+- **whole words** one edit away (and the two-edit "one letter dropped here, one added there"),
+  from a symmetric-deletion index (SymSpell's idea: a word and each of its one-letter deletions
+  are hashed; the typed word and its deletions are looked up). The hashes are polynomial, built
+  for all words at once with numpy at load (~30 ms, ~5 MB for 40k words), so there is no dict of
+  strings;
+- **completions of the typed prefix with one slip** in it ("becua" -> because): each adjacent
+  swap, neighbouring-key substitution and deletion of the prefix, looked up as a prefix slice of
+  the sorted words.
+
+We compared this with symspellpy (its dictionary of delete strings for 40k words takes seconds
+and hundreds of MB to build at distance 2, and it has no keyboard model) and rapidfuzz (fast C++
+edit distances, but a scan of all words per keystroke, ~2-5 ms, with uniform costs): the index
+here gives the keyboard-aware costs, microseconds per keystroke and nothing to install.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+_MASK = (1 << 64) - 1
+_BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 1 << 64)
+_LENGTH_MIX = 0x9E3779B97F4A7C15
+_MAX_LENGTH = 24  # longer words are not indexed for correction (completion still finds them)
+_PREFIX_END = "\U0010ffff"
+
+# QWERTY rows and their stagger, in key widths; two keys are neighbours if their centres are
+# at most 1.2 key widths apart (up to 6 neighbours each).
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_STAGGER = (0.0, 0.5, 1.0)
+
+
+def _neighbours() -> dict[str, frozenset[str]]:
+    where = {ch: (r, c + _STAGGER[r]) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+    found = {}
+    for a, (ra, ca) in where.items():
+        found[a] = frozenset(b for b, (rb, cb) in where.items()
+                             if b != a and (ra - rb) ** 2 + (ca - cb) ** 2 <= 1.2 ** 2)
+    return found
+
+
+NEIGHBOURS = _neighbours()
+
+
+@dataclass(frozen=True)
+class ErrorModel:
+    """Costs, in nats (-log probability), of the slips a typist makes on a phone keyboard.
+
+    Tuned on typos made from the conversational *validation* text (``python -m bench typos
+    --tune``); the test text is only used for the reported figures.
+    """
+
+    substitute_neighbour: float = 2.5  # hit the key next to the right one
+    substitute: float = 6.0  # any other wrong letter
+    transpose: float = 3.0  # two letters swapped
+    omit: float = 3.5  # a letter left out
+    omit_double: float = 2.0  # one letter of a double left out ("tomorow")
+    insert_double: float = 2.5  # a letter pressed twice
+    insert_neighbour: float = 3.0  # an extra letter next to the one before or after it
+    insert: float = 5.0  # any other extra letter
+
+    def adjacent(self, a: str, b: str) -> bool:
+        return b in NEIGHBOURS.get(a, ())
+
+    def substitution(self, wanted: str, typed: str) -> float:
+        return self.substitute_neighbour if self.adjacent(wanted, typed) else self.substitute
+
+    def omission(self, word: str, j: int) -> float:
+        """The cost of typing ``word`` without its letter ``j``."""
+        ch = word[j]
+        double = (j > 0 and word[j - 1] == ch) or (j + 1 < len(word) and word[j + 1] == ch)
+        return self.omit_double if double else self.omit
+
+    def insertion(self, typed: str, i: int) -> float:
+        """The cost of the extra letter ``typed[i]``."""
+        ch = typed[i]
+        around = typed[i - 1 : i] + typed[i + 1 : i + 2]
+        if ch in around:
+            return self.insert_double
+        if any(self.adjacent(ch, other) for other in around):
+            return self.insert_neighbour
+        return self.insert
+
+
+def _hash(codes: list[int]) -> int:
+    """The polynomial hash the index uses, for one string (as code points + 1)."""
+    h = 0
+    power = 1
+    for c in codes:
+        h = (h + c * power) & _MASK
+        power = (power * _BASE) & _MASK
+    return (h + len(codes) * _LENGTH_MIX) & _MASK
+
+
+class TypoIndex:
+    """Candidates one slip away from the typed letters, over a sorted list of folded keys.
+
+    ``keys`` are the sorted folded spellings of :class:`~kbpredict.candidates.CandidateIndex`
+    (equal keys adjacent); results are positions into that list with their error cost.
+    """
+
+    def __init__(self, keys: list[str], errors: ErrorModel | None = None):
+        self.errors = errors or ErrorModel()
+        self._keys = keys
+        # one row per distinct key of 2..24 letters: (first position, key)
+        firsts = [j for j in range(len(keys)) if (j == 0 or keys[j] != keys[j - 1])
+                  and 2 <= len(keys[j]) <= _MAX_LENGTH]
+        self._first = np.asarray(firsts, dtype=np.int64)
+        self._unique = [keys[j] for j in firsts]
+        n = len(firsts)
+        width = _MAX_LENGTH
+        lengths = np.fromiter((len(k) for k in self._unique), dtype=np.int64, count=n)
+        # all keys padded with NUL (never in a token) to one width, as code points, in one pass
+        padded = "".join(key.ljust(width, "\0") for key in self._unique).encode("utf-32-le")
+        points = np.frombuffer(padded, dtype=np.uint32).reshape(n, width).astype(np.uint64)
+        codes = np.where(np.arange(width) < lengths[:, None], points + np.uint64(1), np.uint64(0))
+        with np.errstate(over="ignore"):
+            powers = np.ones(width + 1, dtype=np.uint64)
+            for k in range(1, width + 1):
+                powers[k] = powers[k - 1] * np.uint64(_BASE)
+            # before[:, j] = sum_{k<j} code_k * B^k (wrapping uint64 arithmetic is modulo 2**64)
+            before = np.zeros((n, width + 1), dtype=np.uint64)
+            np.cumsum(codes * powers[:width], axis=1, out=before[:, 1:])
+            total = before[np.arange(n), lengths]
+            mix = np.uint64(_LENGTH_MIX)
+            hashes = [total + lengths.astype(np.uint64) * mix]  # the key itself, deleted = -1
+            rows = [np.arange(n)]
+            deleted = [np.full(n, -1)]
+            for j in range(width):
+                has = lengths > j
+                r = np.flatnonzero(has)
+                after = (total[r] - before[r, j + 1]) * np.uint64(_BASE_INV)
+                hashes.append(before[r, j] + after + (lengths[r] - 1).astype(np.uint64) * mix)
+                rows.append(r)
+                deleted.append(np.full(len(r), j))
+        hashes = np.concatenate(hashes)
+        order = np.argsort(hashes, kind="stable")
+        self._hashes = hashes[order]
+        self._rows = np.concatenate(rows)[order].astype(np.int32)
+        self._deleted = np.concatenate(deleted)[order].astype(np.int8)
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def words(self, typed: str) -> dict[int, float]:
+        """Positions of whole words one slip away from ``typed`` (a folded spelling), with costs.
+
+        The typed word itself (cost 0) is not included."""
+        n = len(typed)
+        if n < 2 or n > _MAX_LENGTH:
+            return {}
+        codes = [ord(ch) + 1 for ch in typed]
+        queries = [_hash(codes)] + [_hash(codes[:i] + codes[i + 1 :]) for i in range(n)]
+        wanted = np.asarray(queries, dtype=np.uint64)
+        lo = np.searchsorted(self._hashes, wanted, "left")
+        hi = np.searchsorted(self._hashes, wanted, "right")
+        errors = self.errors
+        best: dict[int, float] = {}
+        for q, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+            if a == b:
+                continue
+            i = q - 1  # the typed letter left out of the query; -1: none
+            shortened = typed if i < 0 else typed[:i] + typed[i + 1 :]
+            for row, j in zip(self._rows[a:b].tolist(), self._deleted[a:b].tolist()):
+                key = self._unique[row]
+                if (key if j < 0 else key[:j] + key[j + 1 :]) != shortened:
+                    continue  # a hash collision
+                if i < 0 and j < 0:
+                    continue  # typed exactly
+                if i < 0:
+                    cost = errors.omission(key, j)
+                elif j < 0:
+                    cost = errors.insertion(typed, i)
+                elif i == j:
+                    if key[j] == typed[i]:
+                        continue
+                    cost = errors.substitution(key[j], typed[i])
+                elif abs(i - j) == 1 and typed[min(i, j)] == key[max(i, j)] and typed[max(i, j)] == key[min(i, j)]:
+                    cost = errors.transpose
+                else:
+                    cost = errors.omission(key, j) + errors.insertion(typed, i)
+                first = int(self._first[row])
+                if cost < best.get(first, math.inf):
+                    best[first] = cost
+        return best
+
+    def prefixes(self, typed: str) -> list[tuple[int, int, float]]:
+        """Slices ``(lo, hi, cost)`` of the sorted keys that complete ``typed`` with one slip
+        corrected: an adjacent swap, a neighbouring key or an extra letter (for 4+ letters)."""
+        n = len(typed)
+        if n < 4 or n > _MAX_LENGTH:
+            return []
+        errors = self.errors
+        variants: dict[str, float] = {}
+
+        def add(variant: str, cost: float) -> None:
+            if variant != typed and cost < variants.get(variant, math.inf):
+                variants[variant] = cost
+
+        for i in range(n - 1):
+            if typed[i] != typed[i + 1]:
+                add(typed[:i] + typed[i + 1] + typed[i] + typed[i + 2 :], errors.transpose)
+        for i in range(1, n):  # a slip on the first letter is rare and its slices are large
+            for other in NEIGHBOURS.get(typed[i], ()):
+                add(typed[:i] + other + typed[i + 1 :], errors.substitute_neighbour)
+            add(typed[:i] + typed[i + 1 :], errors.insertion(typed, i))
+        keys = self._keys
+        found = []
+        for variant, cost in variants.items():
+            lo = bisect.bisect_left(keys, variant)
+            if lo < len(keys) and keys[lo].startswith(variant):
+                found.append((lo, bisect.bisect_left(keys, variant + _PREFIX_END, lo), cost))
+        return found

@@ -1,0 +1,280 @@
+"""Keyboard-grade behaviour of the shipped default model (issue #10): case, contractions, typo
+correction, offensive words, punctuation and spacing, no echo.
+
+Each scenario is a text typed into a session (key by key where it matters) and what the bar or
+the autocorrect candidate must (or must not) show; where the model decides, several words are
+acceptable.
+"""
+
+import pytest
+
+from kbpredict import Predictor
+from kbpredict.casing import at_sentence_start
+from kbpredict.spacing import Edit
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return Predictor.load()
+
+
+@pytest.fixture(scope="module")
+def unblocked():
+    return Predictor.load(block_offensive=False)
+
+
+def typed(predictor, text, **options):
+    """A session that was given ``text`` key by key (spacing edits applied, as an app does)."""
+    session = predictor.session(**options)
+    current = ""
+    for ch in text:
+        edit = session.type(ch)
+        current = edit.apply(current + ch) if edit else current + ch
+    assert session.text == current
+    return session
+
+
+def bar(predictor, text, k=3, **options):
+    return [s.word for s in typed(predictor, text, **options).suggestions(k)]
+
+
+def auto(predictor, text):
+    found = typed(predictor, text).autocorrection()
+    return found.word if found else None
+
+
+# -- case ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, wanted", [
+    ("see you tom", "tomorrow"),
+    ("but i don", "don't"),
+    ("I'll call you bac", "back"),
+    ("what are you doi", "doing"),
+])
+def test_mid_sentence_lower_case_typing_gets_lower_case_words(shipped, text, wanted):
+    words = bar(shipped, text)
+    assert wanted in words
+    assert wanted.capitalize() not in words
+
+
+@pytest.mark.parametrize("text", ["Are you free tomorrow night? ", "Wow! ", "Thanks a lot. ", "ok\n", ""])
+def test_sentence_starts_get_capitalized_suggestions(shipped, text):
+    words = bar(shipped, text)
+    assert words and all(w[0].isupper() or not w[0].isalpha() for w in words), words
+
+
+@pytest.mark.parametrize("text", ["hey. th", "what? wh", "hi\nth"])
+def test_lower_case_typing_at_a_sentence_start_is_capitalized(shipped, text):
+    words = bar(shipped, text)
+    assert words and all(w[0].isupper() for w in words), words
+
+
+@pytest.mark.parametrize("text", ["Mr. ", "e.g. ", "We need things like fruit, e.g. ", "at 5 p.m. ", "vs. "])
+def test_abbreviations_do_not_end_a_sentence(text):
+    assert not at_sentence_start(text)
+
+
+@pytest.mark.parametrize("text", ["Hi. ", "Hi.", "what? ", "Wow! ", "line\n", "", 'He said "no." '])
+def test_sentence_ends(text):
+    assert at_sentence_start(text)
+
+
+def test_after_an_abbreviation_the_bar_is_not_capitalized(shipped):
+    words = bar(shipped, "like fruit, e.g. th")
+    assert words and all(w[0].islower() for w in words), words
+
+
+@pytest.mark.parametrize("text", ["I love you", "how are you", "see you at the"])
+def test_no_capitalized_copy_of_the_typed_word(shipped, text):
+    word = text.split()[-1]
+    assert word.capitalize() not in bar(shipped, text)
+
+
+@pytest.mark.parametrize("text", ["i", "ok i", "yes i", "hello. i"])
+def test_i_offers_I_first(shipped, text):
+    assert bar(shipped, text)[0] == "I"
+    assert auto(shipped, text) == "I"
+
+
+def test_a_proper_noun_keeps_its_capital(shipped):
+    assert "London" in bar(shipped, "I live in lon")
+
+
+def test_all_capitals_typing_gives_all_capitals(shipped):
+    words = bar(shipped, "WHAT ARE YOU DOI")
+    assert "DOING" in words and all(w.isupper() for w in words)
+
+
+# -- contractions and apostrophes --------------------------------------------------------------
+@pytest.mark.parametrize("text, wanted", [
+    ("im", "I'm"), ("I dont", "don't"), ("I cant", "can't"), ("I didnt", "didn't"), ("I wont", "won't"),
+    ("thats", "That's"), ("youre", "You're"), ("it isnt", "isn't"), ("ive", "I've"),
+])
+def test_contractions_typed_without_the_apostrophe(shipped, text, wanted):
+    assert wanted in bar(shipped, text)
+    assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text", ["I don’", "I don'"])
+def test_both_apostrophes_keep_working(shipped, text):
+    assert "don't" in bar(shipped, text)
+
+
+def test_a_word_typed_with_its_apostrophe_is_not_offered_again(shipped):
+    assert "don't" not in bar(shipped, "I don't")
+    assert auto(shipped, "I don't") is None
+
+
+# -- typos --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, wanted", [
+    ("I think teh", {"the"}),
+    ("I was late becuase", {"because"}),
+    ("I'll see you tommorow", {"tomorrow"}),
+    ("I didn't recieve", {"receive"}),
+    ("they lost thier", {"their"}),
+    ("I will definately", {"definitely"}),
+    ("my best freind", {"friend"}),
+    ("thank yoi", {"you"}),
+    ("hpw", {"How"}),
+    ("wjat", {"What"}),
+    ("did you get my mesage", {"message"}),
+    ("what do you thibk", {"think"}),
+    ("see you tomorow", {"tomorrow"}),
+])
+def test_typos_are_corrected_in_the_bar(shipped, text, wanted):
+    found = typed(shipped, text).suggestions(3)
+    assert wanted & {s.word for s in found}, found
+    assert all(s.kind == "correction" for s in found if s.word in wanted)
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("I'll see you tommorow", "tomorrow"), ("I think teh", "the"), ("I was late becuase", "because"),
+    ("what do you thibk", "think"), ("my best freind", "friend"),
+])
+def test_confident_typos_are_the_autocorrect_candidate(shipped, text, wanted):
+    assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text", [
+    "I'll see you tomorrow", "I think the", "see you at the", "I want to go home", "they were", "the dog wagged its",
+    "my cat", "I love pizza",
+])
+def test_correctly_typed_words_are_not_autocorrected(shipped, text):
+    assert auto(shipped, text) is None
+
+
+def test_a_word_of_the_text_is_not_autocorrected(shipped):
+    assert auto(shipped, "Meet Zorblatt at noon. Zorblatt") is None
+
+
+def test_accents_are_optional(shipped):
+    assert "café" in bar(shipped, "a nice cafe")
+    assert {"Zurich", "Zürich"} & set(bar(shipped, "I'm going to Zur"))
+
+
+def test_suggestions_say_what_they_are(shipped):
+    assert {s.kind for s in typed(shipped, "see you ").suggestions(3)} == {"next"}
+    assert typed(shipped, "see you tom").suggestions(1)[0].kind == "completion"
+
+
+def test_corrections_can_be_switched_off(shipped):
+    session = typed(shipped, "I think teh", correct=False)
+    assert "the" not in [s.word for s in session.suggestions(3)]
+    assert session.autocorrection() is None
+
+
+# -- offensive words ------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, banned", [
+    ("fuc", ("fuck", "fucking", "fucked", "fuckin")), ("what the fu", ("fuck",)), ("fag", ("fag", "faggot")),
+    ("coc", ("cock", "cocks", "cocksucker")), ("shi", ("shit", "shitty")), ("you are a bi", ("bitch",)),
+    ("nig", ("nigger", "nigga")), ("you are such a cu", ("cunt",)),
+])
+def test_offensive_completions_are_blocked(shipped, text, banned):
+    words = [w.lower() for w in bar(shipped, text, k=10)]
+    assert not set(banned) & set(words), words
+
+
+def test_an_offensive_word_typed_earlier_is_not_suggested_later(shipped):
+    words = bar(shipped, "you are a faggot. I said you are a ", k=10)
+    assert "faggot" not in [w.lower() for w in words]
+
+
+def test_offensive_next_words_are_blocked(shipped):
+    assert "fuck" not in [w.lower() for w in bar(shipped, "what the ", k=10)]
+
+
+def test_blocking_can_be_switched_off(unblocked):
+    assert any(w.lower().startswith("fuck") for w in bar(unblocked, "fuc", k=5))
+
+
+def test_a_blocked_word_typed_in_full_is_the_users(shipped):
+    assert auto(shipped, "what the fuck") is None
+
+
+def test_apps_add_and_remove_blocked_words():
+    predictor = Predictor.load()
+    assert "pizza" in bar(predictor, "I want some piz")
+    predictor.blocklist.add("pizza")
+    assert "pizza" not in bar(predictor, "I want some piz")
+    predictor.blocklist.remove("pizza")
+    assert "pizza" in bar(predictor, "I want some piz")
+    predictor.blocklist.remove("fuck")
+    assert "fuck" in [w.lower() for w in bar(predictor, "fuc", k=5)]
+
+
+# -- punctuation and spacing -------------------------------------------------------------------------
+@pytest.mark.parametrize("before", ["Hi.", "Hello,", "Really?"])
+def test_accept_after_punctuation_inserts_the_space_it_needs(shipped, before):
+    session = typed(shipped, before)
+    top = session.suggestions(1)[0]
+    edit = session.accept(top)
+    assert edit == Edit(0, " " + top.word + " ")
+    assert session.text == before + " " + top.word + " "
+
+
+@pytest.mark.parametrize("mark", list(".,?!:;"))
+def test_punctuation_after_an_accepted_word_takes_its_space(shipped, mark):
+    session = typed(shipped, "see you tom")
+    text = session.text
+    text = session.accept("tomorrow").apply(text)
+    assert text == "see you tomorrow "
+    edit = session.type(mark)
+    assert edit == Edit(2, mark + " ")
+    assert edit.apply(text + mark) == session.text == f"see you tomorrow{mark} "
+
+
+def test_a_space_after_an_automatic_space_is_absorbed(shipped):
+    session = typed(shipped, "see you tom")
+    before = session.text
+    text = session.accept("tomorrow").apply(before)
+    edit = session.type(" ")
+    assert edit == Edit(1, "") and edit.apply(text + " ") == session.text == "see you tomorrow "
+
+
+def test_an_ellipsis_after_an_accepted_word(shipped):
+    session = typed(shipped, "see you tom")
+    before = session.text
+    text = session.accept("tomorrow").apply(before)
+    for mark in "...":
+        edit = session.type(mark)
+        text = edit.apply(text + mark)
+    assert text == session.text == "see you tomorrow... "
+
+
+def test_punctuation_typed_normally_changes_nothing(shipped):
+    session = typed(shipped, "see you tomorrow")
+    assert session.type(".") is None and session.text == "see you tomorrow."
+
+
+def test_after_a_sentence_end_the_next_words_are_capitalized(shipped):
+    session = typed(shipped, "see you tom")
+    session.accept("tomorrow")
+    session.type(".")
+    words = [s.word for s in session.suggestions(3)]
+    assert words and all(w[0].isupper() for w in words), words
+
+
+# -- no echo --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["lol ", "ok ", "Thanks ", "Hello, ", "I met Zorblatt ", "haha ", "yes. "])
+def test_the_word_just_committed_is_not_the_next_suggestion(shipped, text):
+    word = text.strip(" ,.").split()[-1].lower()
+    assert word not in [w.lower() for w in bar(shipped, text)]
