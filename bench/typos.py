@@ -1,6 +1,6 @@
 """``python -m bench typos``: how well the bar fixes a slip of the finger.
 
-Words of 3 or more letters are sampled (seeded) from the test stream (PROTOCOL.md's normalized
+Words of 3 or more letters (no quote at either edge) are sampled (seeded) from the test stream (PROTOCOL.md's normalized
 tokens, the conversational test text by default). Each gets one realistic typo -- a neighbouring
 key, two letters swapped, a letter left out, an extra letter (doubled or a neighbouring key) --
 and is typed in full after its real context (the text before it, through one Session, as a
@@ -66,7 +66,9 @@ def samples(tokens: list[str], count: int, seed: int = 0) -> list[tuple[int, str
     eligible = []
     for i, token in enumerate(tokens):
         lead, word, rest = split_token(token)
-        if not lead and sum(ch.isalpha() for ch in word) >= 3 and word.replace("'", "").isalpha():
+        # a quote at a word's edge is a quotation mark, not part of the word ('Then, spanish')
+        if (not lead and sum(ch.isalpha() for ch in word) >= 3 and word.replace("'", "").isalpha()
+                and not word.startswith("'") and not word.endswith("'")):
             eligible.append(i)
     chosen = sorted(rng.sample(eligible, min(count, len(eligible))))
     found = []

@@ -69,11 +69,13 @@ def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, 
     session = predictor.session(adapt=not no_adapt, personal=personal, incognito=True)
     session.update(text)
     suggestions = session.suggestions(k)
+    auto = session.autocorrection()
     elapsed_ms = (time.perf_counter() - started) * 1e3
     if as_json:
         click.echo(json.dumps({
             "completing": _safe(session.current_word),
-            "suggestions": [{"word": s.word, "score": s.score} for s in suggestions],
+            "suggestions": [{"word": s.word, "score": s.score, "kind": s.kind} for s in suggestions],
+            "autocorrect": auto.word if auto is not None else None,
             "milliseconds": round(elapsed_ms, 3),
         }, ensure_ascii=False))
         return
@@ -84,7 +86,9 @@ def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, 
         click.echo(f'completing "{_safe(session.current_word)}" (end the text with a space for next-word suggestions)')
     width = max(len(s.word) for s in suggestions)
     for rank, s in enumerate(suggestions, 1):
-        click.echo(f"{rank}. {s.word:<{width}}  {s.score:.4f}")
+        click.echo(f"{rank}. {s.word:<{width}}  {s.score:.4f}  {s.kind}")
+    if auto is not None:
+        click.echo(f"space would autocorrect \"{_safe(session.current_word)}\" to \"{auto.word}\"")
 
 
 def _info_dict(predictor) -> dict[str, Any]:

@@ -1,0 +1,76 @@
+"""The typo index finds exactly the words one slip away, with the keyboard-aware costs."""
+
+import random
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench.typos import make_typo, samples
+from kbpredict.typos import NEIGHBOURS, ErrorModel, TypoIndex
+
+WORDS = sorted({"the", "they", "then", "there", "their", "three", "tomorrow", "tomato", "friend", "fiend",
+                "receive", "relieve", "because", "beacon", "how", "hoe", "what", "wheat", "you", "yo", "go",
+                "good", "god", "food", "form", "from", "for", "fur", "four", "sit", "site", "suit"})
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True if b is a or one substitution, adjacent swap, insertion or deletion away from it."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=string.ascii_lowercase[:12] + "ehortwy", min_size=2, max_size=8))
+def test_every_word_one_edit_away_is_found(typed):
+    index = TypoIndex(WORDS)
+    found = {WORDS[j] for j in index.words(typed)}
+    expected = {w for w in WORDS if one_edit(typed, w)}
+    assert expected <= found  # the index may also find two-edit words (a letter dropped and one added)
+    assert typed not in found
+
+
+def test_costs_follow_the_keyboard():
+    errors = ErrorModel()
+    index = TypoIndex(WORDS)
+    costs = {WORDS[j]: c for j, c in index.words("yoi").items()}
+    assert costs["you"] == errors.substitute_neighbour  # i is next to u
+    costs = {WORDS[j]: c for j, c in index.words("teh").items()}
+    assert costs["the"] == errors.transpose
+    costs = {WORDS[j]: c for j, c in index.words("tomorow").items()}
+    assert costs["tomorrow"] == errors.omit_double
+    costs = {WORDS[j]: c for j, c in index.words("goood").items()}
+    assert costs["good"] == errors.insert_double
+    costs = {WORDS[j]: c for j, c in index.words("hpw").items()}
+    assert costs["how"] < costs.get("hoe", 99) or "hoe" not in costs  # p is next to o; w to e
+
+
+def test_prefixes_complete_a_slipped_prefix():
+    index = TypoIndex(WORDS)
+    slices = index.prefixes("becua")
+    assert any(WORDS[j] == "because" for lo, hi, _ in slices for j in range(lo, hi))
+    assert index.prefixes("the") == []  # too short to guess
+
+
+def test_neighbours_are_symmetric_and_local():
+    assert all(a in NEIGHBOURS[b] for a in NEIGHBOURS for b in NEIGHBOURS[a])
+    assert NEIGHBOURS["g"] == {"t", "y", "f", "h", "v", "b"}
+
+
+def test_the_bench_makes_one_realistic_typo_each():
+    rng = random.Random(1)
+    for word in ["tomorrow", "friend", "because", "what"] * 25:
+        kind, typo = make_typo(word, rng)
+        assert typo.lower() != word and one_edit(word, typo), (word, kind, typo)
+    tokens = "'Then he said: I can't believe it's tomorrow, spanish' ok".split()
+    picked = samples(tokens, 10)
+    assert {word for _, word, _, _ in picked} <= {"said", "can't", "believe", "it's", "tomorrow"}
