@@ -115,6 +115,8 @@ bench: $(VENV)/.installed-bench presage
 		--out bench/results/personal.json $(if $(MODEL),--model $(MODEL))
 	$(BIN)/python -m bench personal --test $(DATA)/conversational/test.txt --sources --fill $(DATA)/conversational/valid.txt \
 		--out bench/results/personal_latency.json $(if $(MODEL),--model $(MODEL))
+	$(BIN)/python -m bench typos --test $(DATA)/conversational/test.txt --samples 2000 \
+		--out bench/results/typos.json $(if $(MODEL),--model $(MODEL))
 
 # The same on ~2,000 tokens, for everyday use (results in bench/results/quick/, not committed).
 bench-quick: $(VENV)/.installed-bench presage

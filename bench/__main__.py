@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     accuracy.add_argument("--words", type=int, default=20_000)
     accuracy.add_argument("--k", type=int, default=3)
     accuracy.add_argument("--no-adapt", action="store_true", help="the model alone, without the text cache")
+    accuracy.add_argument("--no-correct", action="store_true", help="without typo corrections in the bar")
 
     ppl = sub.add_parser("perplexity", help="perplexity over a tokenized test set")
     ppl.add_argument("--model")
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             from .protocol import load_test_tokens
 
             result, _ = kbpredict_accuracy(_model(args.model), load_test_tokens(args.test, args.words), args.k,
-                                           adapt=not args.no_adapt)
+                                           adapt=not args.no_adapt, correct=not args.no_correct)
             print(json.dumps(result, indent=2))
         elif args.command == "perplexity":
             from .perplexity import perplexity

@@ -8,10 +8,11 @@ from kbpredict import Predictor
 class KbpredictEngine:
     """kbpredict exactly as a keyboard uses it: one incremental Session, keystroke by keystroke."""
 
-    def __init__(self, predictor: Predictor, name: str = "kbpredict", adapt: bool = True, personal=None):
+    def __init__(self, predictor: Predictor, name: str = "kbpredict", adapt: bool = True, personal=None,
+                 correct: bool = True):
         self.name = name
         self.predictor = predictor
-        self.session = predictor.session(adapt=adapt, personal=personal)
+        self.session = predictor.session(adapt=adapt, personal=personal, correct=correct)
 
     def type(self, chars: str) -> None:
         self.session.type(chars)

@@ -65,10 +65,12 @@ def resolve(path: str | os.PathLike) -> Path:
     return p
 
 
-def kbpredict_accuracy(bundle: Path, tokens: list[str], k: int = 3, adapt: bool = True) -> tuple[dict, list[float]]:
-    """PROTOCOL.md's simulation through one Session; ``adapt=False`` is the model alone (no text cache)."""
-    name = "kbpredict" if adapt else "kbpredict, model only"
-    engine = KbpredictEngine(Predictor.load(bundle), name=name, adapt=adapt)
+def kbpredict_accuracy(bundle: Path, tokens: list[str], k: int = 3, adapt: bool = True,
+                       correct: bool = True) -> tuple[dict, list[float]]:
+    """PROTOCOL.md's simulation through one Session; ``adapt=False`` is the model alone (no text
+    cache), ``correct=False`` without typo corrections in the bar."""
+    name = ("kbpredict" if adapt else "kbpredict, model only") + ("" if correct else ", no corrections")
+    engine = KbpredictEngine(Predictor.load(bundle), name=name, adapt=adapt, correct=correct)
     result, counts = simulate(engine, tokens, k, Progress(f"{name} accuracy"), time_queries=True)
     return {**result.to_dict(), "query_latency": percentiles(counts.query_seconds)}, counts.query_seconds
 

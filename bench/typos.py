@@ -135,7 +135,7 @@ def run(bundle, test, words: int, count: int, seed: int = 0, tune: bool = False,
     shipped = Autocorrect()
     if tune:
         policies = [replace(shipped, ratio=r, unknown_share=u)
-                    for r in (4, 8, 16, 32, 64) for u in (0.0001, 0.0003, 0.001, 0.003, 0.01)]
+                    for r in (0.4, 0.8, 1.6, 3.2) for u in (0.0000025, 0.000005, 0.00001, 0.00005)]
     else:
         policies = [shipped]
     result = evaluate(predictor, tokens, picked, policies,

@@ -42,11 +42,11 @@ class Autocorrect:
     correctly typed words stay under 1%.
     """
 
-    ratio: float = 32.0
-    unknown_share: float = 0.0001
+    ratio: float = 1.6
+    unknown_share: float = 0.000005
     # the same letters with an apostrophe or accent ("dont" -> "don't", "cafe" -> "café"): the
     # typed spelling is a chat habit more often than a word of its own
-    variant_ratio: float = 1.5
+    variant_ratio: float = 3.0
     min_letters: int = 2
     # always "I", whatever the model says: "i" -> "I", "im" -> "I'm", "ive" -> "I've"
     pronoun: frozenset = frozenset({"i", "im", "ive"})
@@ -117,6 +117,11 @@ def _groups(candidates: dict[str, tuple[float, bool]]) -> dict[str, list]:
     return groups
 
 
+def _same_letters(spelled: str, word_key: str) -> bool:
+    """The typed letters with an apostrophe, accent or case added ("dont" -> "don't", "i" -> "I")."""
+    return fold(spelled) == word_key
+
+
 def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed, k: int,
             allows: Callable[[str], bool] = lambda word: True,
             policy: Autocorrect = Autocorrect(),
@@ -136,7 +141,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     echo = typed.previous_word.lower() if not word else None
     whole_lower = {w.lower() for w in whole}
     ranked: list[Suggestion] = []
-    replacements: list[Suggestion] = []  # what space could put in place of the typed word
+    replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
     for lower, (p, corrective, variants) in _groups(candidates).items():
         if lower == echo or not allows(lower):
             continue
@@ -150,19 +155,26 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                 continue  # a capitalized copy of the typed word (a word of its own in lower case)
             kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION
             suggestion = Suggestion(spelled, p, kind)
-            if key == word_key or lower in whole_lower:
-                replacements.append(suggestion)
+            if key == word_key:  # the typed letters with an apostrophe, accent or case added
+                replacements.append((p, suggestion))
+            elif lower in whole_lower:  # a whole word one slip away: its probability with the slip's cost
+                replacements.append((sum(corrections.get(v, 0.0) for v, _ in variants), suggestion))
         else:
             suggestion = Suggestion(spelled, p, NEXT)
         ranked.append(suggestion)
     ranked.sort(key=lambda s: -s.score)
+    # A correction is shown when it is more likely than every completion of what was typed:
+    # otherwise the letters typed are most likely right, and its slot goes to a completion.
+    best_completion = next((s.score for s in ranked if s.kind == COMPLETION), 0.0)
+    ranked = [s for s in ranked if s.kind != CORRECTION or s.score > best_completion
+              or _same_letters(s.word, word_key)]
     auto = None
     if word and replacements and not typed.known and not typed.protected:
-        best = max(replacements, key=lambda s: s.score)
+        score, best = max(replacements, key=lambda r: r[0])
         letters = sum(ch.isalpha() for ch in word)
         if word_key in policy.pronoun and best.word.lower() in PRONOUN_I:
             auto = best
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
-                best.score, typed, fold(best.word) == word_key):
+                score, typed, fold(best.word) == word_key):
             auto = best
     return ranked[:k], auto
