@@ -174,6 +174,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         letters = sum(ch.isalpha() for ch in word)
         if word_key in policy.pronoun and best.word.lower() in PRONOUN_I:
             auto = best
+            ranked = [best] + [s for s in ranked if s is not best]  # "i" offers "I" first
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):
             auto = best

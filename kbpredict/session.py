@@ -214,7 +214,7 @@ class Session:
         word = _SURROGATES.sub("\ufffd", word).strip()
         if not word:
             raise InvalidArgumentError("accept() needs a word")
-        insert = accepted_text(self._committed, word)
+        insert = accepted_text(self._committed, word, self._word)
         if self.personal is not None:
             self._accepted.add(clean_token(word))
         edit = Edit(len(self._word), insert)

@@ -34,9 +34,10 @@ class Edit:
         return kept + self.insert
 
 
-def accepted_text(committed: str, word: str) -> str:
-    """What accepting ``word`` inserts after ``committed`` (the text before the word being typed)."""
-    lead = " " if committed and committed[-1] in SPACE_AFTER else ""
+def accepted_text(committed: str, word: str, typed: str = "") -> str:
+    """What accepting ``word`` inserts after ``committed`` (the text before the word being typed),
+    in place of ``typed``. A word already begun right after a mark ("7:3") stays attached to it."""
+    lead = " " if not typed and committed and committed[-1] in SPACE_AFTER else ""
     return lead + word + " "
 
 

@@ -89,7 +89,7 @@ def test_no_capitalized_copy_of_the_typed_word(shipped, text):
     assert word.capitalize() not in bar(shipped, text)
 
 
-@pytest.mark.parametrize("text", ["i", "ok i", "yes i", "hello. i"])
+@pytest.mark.parametrize("text", ["i", "ok i", "yes i", "hello. i", "hey how are you doing tonite i"])
 def test_i_offers_I_first(shipped, text):
     assert bar(shipped, text)[0] == "I"
     assert auto(shipped, text) == "I"
@@ -229,6 +229,12 @@ def test_accept_after_punctuation_inserts_the_space_it_needs(shipped, before):
     edit = session.accept(top)
     assert edit == Edit(0, " " + top.word + " ")
     assert session.text == before + " " + top.word + " "
+
+
+def test_a_word_begun_right_after_a_mark_stays_attached(shipped):
+    session = typed(shipped, "see you at 7:3")
+    assert session.accept("30").insert == "30 "
+    assert session.text == "see you at 7:30 "
 
 
 @pytest.mark.parametrize("mark", list(".,?!:;"))
