@@ -252,9 +252,11 @@ class RecentWords:
         not offer ``previous`` itself again: a doubled word is almost always a slip."""
         memo = {} if locate_memo is None else locate_memo
         counts = Counter(words)  # followers are words of the window too
-        # Sorted by folded spelling; equal keys ("The", "the") stay in first-seen order.
-        self.surfaces = sorted(counts, key=fold)
-        self.keys = [fold(word) for word in self.surfaces]
+        # Sorted by folded spelling (each word folded once: this runs on every word commit);
+        # equal keys ("The", "the") stay in first-seen order.
+        keyed = sorted(((fold(word), word) for word in counts), key=lambda pair: pair[0])
+        self.keys = [key for key, _ in keyed]
+        self.surfaces = [word for _, word in keyed]
         size = len(self.surfaces)
         count_of = np.array([counts[w] for w in self.surfaces], dtype=np.float64)
         n, m = len(words), len(followers)

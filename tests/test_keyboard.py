@@ -248,18 +248,21 @@ def test_punctuation_after_an_accepted_word_takes_its_space(shipped, mark):
     assert edit.apply(text + mark) == session.text == f"see you tomorrow{mark} "
 
 
-def test_a_space_after_an_automatic_space_is_absorbed(shipped):
-    session = typed(shipped, "see you tom")
+def accepted_tomorrow(predictor):
+    """A session where "tomorrow" was just accepted from the bar, and the app's text."""
+    session = typed(predictor, "see you tom")
     before = session.text
-    text = session.accept("tomorrow").apply(before)
+    return session, session.accept("tomorrow").apply(before)
+
+
+def test_a_space_after_an_automatic_space_is_absorbed(shipped):
+    session, text = accepted_tomorrow(shipped)
     edit = session.type(" ")
     assert edit == Edit(1, "") and edit.apply(text + " ") == session.text == "see you tomorrow "
 
 
 def test_an_ellipsis_after_an_accepted_word(shipped):
-    session = typed(shipped, "see you tom")
-    before = session.text
-    text = session.accept("tomorrow").apply(before)
+    session, text = accepted_tomorrow(shipped)
     for mark in "...":
         edit = session.type(mark)
         text = edit.apply(text + mark)
