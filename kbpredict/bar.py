@@ -23,10 +23,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .candidates import Suggestion
-from .casing import PRONOUN_I, is_lowercase_word, present
+from .casing import PRONOUN_I, case_weight, is_lowercase_word, present
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
+# English words that are also a contraction with its apostrophe left out: "its" is not "it's".
+# Any other spelling without the apostrophe ("dont", "thats") is the contraction, typed lazily.
+WORDS_OF_THEIR_OWN = frozenset(
+    "its lets cant wont well were shell hell ill id wed shed ones".split())
 
 
 @dataclass(frozen=True)
@@ -78,15 +82,17 @@ def _canonical(lower: str) -> str:
     return lower.strip("'") or lower
 
 
-def _groups(candidates: dict[str, tuple[float, bool]]) -> dict[str, list]:
-    """lower-case spelling -> [probability, only a correction?, [(spelling, probability), ...]]"""
+def _groups(candidates: dict[str, tuple[float, bool]], weight: Callable[[str], float]) -> dict[str, list]:
+    """lower-case spelling -> [score, only a correction?, [(spelling, probability), ...]]; a
+    spelling adds its probability times ``weight(spelling)`` to its word's score."""
     groups: dict[str, list] = {}
     for surface, (p, corrective) in sorted(candidates.items(), key=lambda item: -item[1][0]):
         group = groups.get(surface.lower())
+        score = p * weight(surface)
         if group is None:
-            groups[surface.lower()] = [p, corrective, [(surface, p)]]
+            groups[surface.lower()] = [score, corrective, [(surface, p)]]
         else:
-            group[0] += p
+            group[0] += score
             group[1] = group[1] and corrective
             group[2].append((surface, p))
     # the same word with or without quotes at its edges: into its likeliest spelling
@@ -104,13 +110,13 @@ def _groups(candidates: dict[str, tuple[float, bool]]) -> dict[str, list]:
                 groups[target][0] += merged[0]
                 groups[target][1] = groups[target][1] and merged[1]
         lowers = list(dict.fromkeys(canon.values()))
-        # "dont" into "don't" when less likely than it; "were" and "we're" are both words
+        # "dont" into "don't" when less likely than it; "its" and "it's" are two words
         with_apostrophe = [w for w in lowers if "'" in w]
         if not with_apostrophe:
             continue
         target = max(with_apostrophe, key=lambda w: groups[w][0])
         for w in lowers:
-            if "'" not in w and groups[w][0] < groups[target][0]:
+            if "'" not in w and w not in WORDS_OF_THEIR_OWN and groups[w][0] < groups[target][0]:
                 merged = groups.pop(w)
                 groups[target][0] += merged[0]
                 groups[target][1] = groups[target][1] and merged[1]
@@ -125,12 +131,15 @@ def _same_letters(spelled: str, word_key: str) -> bool:
 def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed, k: int,
             allows: Callable[[str], bool] = lambda word: True,
             policy: Autocorrect = Autocorrect(),
-            whole: set[str] = frozenset()) -> tuple[list[Suggestion], Suggestion | None]:
+            whole: set[str] = frozenset(),
+            frequency: Callable[[str], float] | None = None) -> tuple[list[Suggestion], Suggestion | None]:
     """The top ``k`` of the bar and the autocorrect candidate (or None).
 
     ``pool``: completions of the typed word (or next words), spelling -> probability;
     ``corrections``: spellings one slip away, with probabilities that include the slip's cost;
-    ``whole``: those of them that are whole words one slip away (what space may correct to).
+    ``whole``: those of them that are whole words one slip away (what space may correct to);
+    ``frequency``: a spelling's share of the training text (for its own case, see
+    :func:`~kbpredict.casing.present`).
     """
     candidates = {surface: (p, False) for surface, p in pool.items()}
     for surface, p in corrections.items():
@@ -140,12 +149,18 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     word_lower, word_key = word.lower(), fold(word)
     echo = typed.previous_word.lower() if not word else None
     whole_lower = {w.lower() for w in whole}
+    # letters typed after an apostrophe ("I'", "don'") ask for a word with one there
+    inner = word_lower.lstrip("'")  # (the typed word is clean: "'" for "’")
+    apostrophe = inner if "'" in inner else ""
+    weight = case_weight(word, typed.sentence_start)
     ranked: list[Suggestion] = []
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
-    for lower, (p, corrective, variants) in _groups(candidates).items():
+    for lower, (p, corrective, variants) in _groups(candidates, weight).items():
         if lower == echo or not allows(lower):
             continue
-        spelled = present(variants, word, typed.sentence_start)
+        if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
+            continue
+        spelled = present(variants, word, typed.sentence_start, frequency)
         if word:
             if spelled == word:
                 continue
@@ -169,12 +184,14 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     ranked = [s for s in ranked if s.kind != CORRECTION or s.score > best_completion
               or _same_letters(s.word, word_key)]
     auto = None
-    if word and replacements and not typed.known and not typed.protected:
+    if word and replacements and not typed.protected:
         score, best = max(replacements, key=lambda r: r[0])
         letters = sum(ch.isalpha() for ch in word)
         if word_key in policy.pronoun and best.word.lower() in PRONOUN_I:
-            auto = best
+            auto = best  # "I" whether or not the text has it already
             ranked = [best] + [s for s in ranked if s is not best]  # "i" offers "I" first
+        elif typed.known:
+            pass  # a word the user wrote is never replaced
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):
             auto = best

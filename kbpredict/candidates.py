@@ -22,7 +22,10 @@ from .typos import TypoIndex
 if TYPE_CHECKING:
     from .personal import PersonalView
 
-_PREFIX_END = "\U0010ffff"  # sorts after every character, so prefix + this bounds the slice
+_PREFIX_END = "\U0010ffff"
+# The word list's words together, as a share of the training text (about the unknown-word rate
+# of the model on its own validation text): puts their counts on the vocabulary's scale.
+EXTRA_WORDS_SHARE = 0.02  # sorts after every character, so prefix + this bounds the slice
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,8 @@ class CandidateIndex:
     """
 
     def __init__(self, words: list[str], suggestable_ids: list[int],
-                 extra_words: list[tuple[str, int]] = (), unknown_id: int = 0):
+                 extra_words: list[tuple[str, int]] = (), unknown_id: int = 0,
+                 log_frequencies: np.ndarray | None = None):
         def key(word: str) -> str:
             folded = fold(word)
             return word if folded == word else folded  # most words are their own key: share the object
@@ -82,6 +86,7 @@ class CandidateIndex:
         self._ids = np.asarray([e[2] for e in entries], dtype=np.int64)
         self._offsets = np.asarray([e[3] for e in entries], dtype=np.float32) if extra_words else None
         self.unknown_id = unknown_id
+        self._log_frequencies = log_frequencies
         self._typos: TypoIndex | None = None
 
     def __len__(self) -> int:
@@ -105,6 +110,16 @@ class CandidateIndex:
                 return i, share, i == self.unknown_id
             j += 1
         return self.unknown_id, 0.0, True
+
+    def frequency(self, word: str) -> float:
+        """How common this exact spelling is, as a share of the training text (0 if unknown):
+        for telling a word's own case from the capitals that start sentences."""
+        if self._log_frequencies is None:
+            return 0.0
+        i, share, outside = self.entry(word)
+        if not outside:
+            return math.exp(float(self._log_frequencies[i]))
+        return share * EXTRA_WORDS_SHARE
 
     def typos(self) -> TypoIndex:
         """The index of words one slip away, built on first use (~60 ms for 50k words)."""

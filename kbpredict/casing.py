@@ -5,7 +5,11 @@
 - **Mid-sentence, typing in lower case**, a word keeps its own case: "tomorrow", not the
   "Tomorrow" that began some sentence of the training text; a proper noun keeps its capital
   ("London"), and the pronoun "I" (with I'm, I'll, I've, I'd) is always "I".
-- **Typing a capital** ("Th") capitalizes; typing two or more capitals ("TH") gives all capitals.
+- **What is typed decides the case**: typing a capital ("Th") capitalizes; typing two or more
+  capitals ("TH") gives all capitals; typing a lower-case letter at a sentence start (the user
+  turned the keyboard's shift off) gives the word's own case. A capital typed mid-sentence asks for
+  a word people write with a capital ("I'm", "Italy"), so those rank first (:func:`case_weight`);
+  at a sentence start the capital says nothing (shift was on) and every word counts.
 - A capitalized **copy of the word being typed** is never offered ("you" -> "You"), unless the
   typed spelling is not a word of its own in lower case ("i" -> "I", "london" -> "London"):
   then it is a case correction.
@@ -14,6 +18,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 # Words that end with a period without ending the sentence (lower case, inner periods kept).
 ABBREVIATIONS = frozenset(
@@ -93,12 +98,35 @@ def is_lowercase_word(variants: list[tuple[str, float]]) -> bool:
     return any(s[:1].islower() and p >= LOWER_SHARE * total for s, p in variants)
 
 
-def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool) -> str:
-    """How the bar spells a word, given its case variants, what is typed and where."""
+def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
+            frequency: Callable[[str], float] | None = None) -> str:
+    """How the bar spells a word, given its case variants, what is typed and where.
+
+    Lower-case letters typed at a sentence start ask for the word's own case, which the model's
+    probabilities there do not tell (every word starts with a capital); ``frequency`` (a
+    spelling's share of the training text) does: "that", "John".
+    """
     mode = case_mode(typed)
+    if sentence_start and typed and mode == 0 and frequency is not None:
+        spellings = dict.fromkeys([s for s, _ in variants] + [variants[0][0].lower()])
+        by_text = sorted(((s, frequency(s)) for s in spellings), key=lambda v: -v[1])
+        if by_text[0][1] > 0:
+            variants = by_text
     word = own_case(variants)
     if mode == 2:
         return word.upper()
-    if mode == 1 or sentence_start:
+    if mode == 1 or (sentence_start and not typed):
         return capitalize(word)
     return word
+
+
+# A word's lower-case spellings count this much when a capital is typed mid-sentence.
+CASE_MISMATCH = 0.1
+
+
+def case_weight(typed: str, sentence_start: bool):
+    """How much each spelling of a word counts towards its rank, given what is typed: a capital
+    typed mid-sentence ("...enough I") favours the spellings with a capital ("I'm" over "if")."""
+    if case_mode(typed) != 1 or sentence_start:
+        return lambda spelling: 1.0
+    return lambda spelling: 1.0 if spelling[:1].isupper() else CASE_MISMATCH

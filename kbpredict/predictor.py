@@ -76,7 +76,8 @@ class Predictor:
                 extra = read_wordlist(directory / info.wordlist_file)
             except (OSError, EOFError, UnicodeDecodeError) as exc:
                 raise ModelCorruptError(f"{directory / info.wordlist_file} is unreadable: {exc}") from None
-        index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown)
+        index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
+                               vocab.log_frequencies())
         index.typos()  # built now, not on the first keystroke
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=Blocklist.shipped(enabled=bool(block_offensive)))

@@ -274,6 +274,8 @@ class Session:
         view = self._personal_view
         recent = self._recent
         want = 4 * k + 8  # headroom for merged variants, the typed word and blocked words
+        if "'" in typed.lstrip("'"):
+            want *= 8  # "I'": the words with an apostrophe there are a few among all the "i" words
         pool = index.pool(log_probs, typed, want, recent, view)
         corrections: dict[str, float] = {}
         whole: set[str] = set()
@@ -294,7 +296,7 @@ class Session:
         def allows(word: str) -> bool:
             return not blocklist.blocks(word) and (view is None or view.allows(word))
 
-        shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole)
+        shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency)
         if not self.correct:
             auto = None
         self._memo = (self._word, k, shown, auto)

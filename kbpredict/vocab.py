@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
 import sentencepiece as spm
 
 from .errors import ModelCorruptError
@@ -92,6 +93,10 @@ class Vocabulary:
             elif token == UNKNOWN_MARKER:
                 ids[i] = self.specials.unknown
         return ids
+
+    def log_frequencies(self) -> np.ndarray:
+        """Each word's log share of the training text (the word model's piece scores)."""
+        return np.asarray(self._sp.get_score(list(range(len(self.words)))), dtype=np.float32)
 
     def suggestable_ids(self) -> list[int]:
         """Ids worth showing in a suggestion bar: real words with a letter or digit."""

@@ -62,10 +62,48 @@ def test_sentence_starts_get_capitalized_suggestions(shipped, text):
     assert words and all(w[0].isupper() or not w[0].isalpha() for w in words), words
 
 
-@pytest.mark.parametrize("text", ["hey. th", "what? wh", "hi\nth"])
-def test_lower_case_typing_at_a_sentence_start_is_capitalized(shipped, text):
+@pytest.mark.parametrize("text", ["hey. Th", "what? Wh", "hi\nTh"])
+def test_a_capital_typed_at_a_sentence_start_capitalizes(shipped, text):
     words = bar(shipped, text)
     assert words and all(w[0].isupper() for w in words), words
+
+
+@pytest.mark.parametrize("text, wanted", [("hey. th", "that"), ("what? wh", "what"), ("hi\nth", "thanks")])
+def test_lower_case_typed_at_a_sentence_start_gives_the_words_own_case(shipped, text, wanted):
+    # the user turned the shift off: what is typed decides, as on Android's keyboard
+    words = bar(shipped, text)
+    assert wanted in words and wanted.capitalize() not in words, words
+
+
+@pytest.mark.parametrize("text, wanted", [("Sure. joh", "John"), ("ok. lond", "London"), ("Thanks. i", "I")])
+def test_names_keep_their_capital_at_a_sentence_start_typed_in_lower_case(shipped, text, wanted):
+    assert wanted in bar(shipped, text)
+
+
+@pytest.mark.parametrize("text, wanted, unwanted", [
+    ("but I", "I'm", "In"),  # a capital mid-sentence: a word written with one
+    ("yes and I", "I'm", "It"), ("maybe I", "I'm", "In"),
+])
+def test_a_capital_typed_mid_sentence_prefers_words_written_with_a_capital(shipped, text, wanted, unwanted):
+    words = bar(shipped, text)
+    assert wanted in words and unwanted not in words[:1], words
+
+
+@pytest.mark.parametrize("text", ["if I don't have enough I'", "so I’"])
+def test_a_typed_apostrophe_asks_for_a_word_with_one(shipped, text):
+    words = bar(shipped, text)
+    assert words and all("'" in w for w in words), words
+
+
+@pytest.mark.parametrize("text, word", [("the dog wagged it", "its"), ("he never let", "lets"), ("we", "were")])
+def test_a_word_that_is_also_a_contraction_without_its_apostrophe_stays_a_word(shipped, text, word):
+    found = typed(shipped, text).suggestions(8)
+    assert word in {s.word for s in found}, found
+
+
+def test_the_pronoun_i_is_capitalized_even_when_the_text_has_it(shipped):
+    # "I" earlier in the text made "i" a word of the text, which is never autocorrected
+    assert auto(shipped, "I know what I mean but i") == "I"
 
 
 @pytest.mark.parametrize("text", ["Mr. ", "e.g. ", "We need things like fruit, e.g. ", "at 5 p.m. ", "vs. "])
@@ -107,7 +145,7 @@ def test_all_capitals_typing_gives_all_capitals(shipped):
 # -- contractions and apostrophes --------------------------------------------------------------
 @pytest.mark.parametrize("text, wanted", [
     ("im", "I'm"), ("I dont", "don't"), ("I cant", "can't"), ("I didnt", "didn't"), ("I wont", "won't"),
-    ("thats", "That's"), ("youre", "You're"), ("it isnt", "isn't"), ("ive", "I've"),
+    ("thats", "that's"), ("Thats", "That's"), ("youre", "you're"), ("it isnt", "isn't"), ("ive", "I've"),
 ])
 def test_contractions_typed_without_the_apostrophe(shipped, text, wanted):
     assert wanted in bar(shipped, text)
@@ -134,8 +172,8 @@ def test_a_word_typed_with_its_apostrophe_is_not_offered_again(shipped):
     ("I will definately", {"definitely"}),
     ("my best freind", {"friend"}),
     ("thank yoi", {"you"}),
-    ("hpw", {"How"}),
-    ("wjat", {"What"}),
+    ("Hpw", {"How"}),
+    ("wjat", {"what"}),
     ("did you get my mesage", {"message"}),
     ("what do you thibk", {"think"}),
     ("see you tomorow", {"tomorrow"}),
