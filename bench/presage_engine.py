@@ -87,6 +87,7 @@ class PresageEngine:
             raise PresageUnavailable(f"the Presage driver did not start: {self._process.stderr.read()[-500:]}")
         self._text = ""
         self.micros: list[int] = []  # Presage::predict() time of each query
+        self.last_query_seconds: float | None = None  # the same, of the last query (see protocol.Engine)
 
     def _partial(self) -> str:
         start = len(self._text)
@@ -119,6 +120,7 @@ class PresageEngine:
     def suggestions(self, k: int) -> list[str]:
         micros, prefix, words = self.query(self._text[-CONTEXT_CHARS:])
         self.micros.append(micros)
+        self.last_query_seconds = micros / 1e6
         partial = self._partial()
         # Presage lowercases: the typed letters stay as typed, the rest of its word is appended.
         shown = [partial + w[len(prefix):] for w in words if w and w not in HIDDEN_WORDS]

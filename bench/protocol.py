@@ -32,6 +32,11 @@ class Engine(Protocol):
     def suggestions(self, k: int) -> list[str]: ...
 
 
+# An engine may also say how long its last ``suggestions()`` call took by its own clock
+# (``last_query_seconds``): Presage's driver times ``Presage::predict()`` in its process, without
+# the pipe to the benchmark that an app embedding it would not have.
+
+
 def is_word_char(char: str) -> bool:
     """PROTOCOL.md's word characters: letters/digits (``str.isalnum``), apostrophe, hyphen."""
     return char.isalnum() or char in "'-"
@@ -82,7 +87,10 @@ class Counts:
     completion2_top1: int = 0
     completion2_top3: int = 0
     queries: int = 0
-    query_seconds: list[float] = field(default_factory=list)
+    # What the keyboard waits for at each query: the edit calls since the last query (a typed
+    # letter; or the space, accepted word or punctuation that ended a word) plus ``suggestions()``.
+    in_word_seconds: list[float] = field(default_factory=list)  # after a letter of the word
+    commit_seconds: list[float] = field(default_factory=list)  # after the word before was committed
 
 
 @dataclass
@@ -120,14 +128,26 @@ def simulate(engine: Engine, tokens: list[str], k: int = 3,
     """Type ``tokens`` through ``engine`` as PROTOCOL.md's user would; tally keys and hits."""
     counts = Counts()
     started = time.perf_counter()
+    pending = 0.0  # seconds of edit calls since the last query
+    clock = time.perf_counter if time_queries else (lambda: 0.0)
 
-    def ask() -> list[str]:
+    def edit(call, *args) -> None:
+        nonlocal pending
+        t = clock()
+        call(*args)
+        pending += clock() - t
+
+    def ask(in_word: bool) -> list[str]:
+        nonlocal pending
         counts.queries += 1
-        if not time_queries:
-            return engine.suggestions(k)
-        t = time.perf_counter()
+        t = clock()
         result = engine.suggestions(k)
-        counts.query_seconds.append(time.perf_counter() - t)
+        if time_queries:
+            wall = clock() - t
+            own = getattr(engine, "last_query_seconds", None)
+            (counts.in_word_seconds if in_word else counts.commit_seconds).append(
+                pending + (own if own is not None else wall))
+            pending = 0.0
         return result
 
     for index, token in enumerate(tokens):
@@ -135,14 +155,14 @@ def simulate(engine: Engine, tokens: list[str], k: int = 3,
         counts.tokens += 1
         counts.keys_without += len(token) + 1
         if lead:
-            engine.type(lead)
+            edit(engine.type, lead)
         cost = cost_ci = None  # keys for the word part once a suggestion is tapped
         lowered = word.lower()
         for typed in range(len(word)):
             need_metrics = typed <= 2
             if cost is not None and cost_ci is not None and not need_metrics:
                 break
-            shown = ask()
+            shown = ask(typed > 0)
             hit = word in shown
             hit_ci = lowered in (s.lower() for s in shown)
             if cost is None and hit:
@@ -163,20 +183,20 @@ def simulate(engine: Engine, tokens: list[str], k: int = 3,
                 counts.completion2 += 1
                 counts.completion2_top1 += bool(shown) and shown[0] == word
                 counts.completion2_top3 += hit
-            engine.type(word[typed])
+            edit(engine.type, word[typed])
         else:
             typed = len(word)
         if word and cost is not None:
             # The user tapped the suggestion: the engine sees the word accepted (with its space);
             # any trailing punctuation is typed next and the auto-space moves after it.
-            engine.accept(word)
+            edit(engine.accept, word)
             if rest:
-                engine.backspace(1)
-                engine.type(rest + " ")
+                edit(engine.backspace, 1)
+                edit(engine.type, rest + " ")
         else:
             if typed < len(word):
-                engine.type(word[typed:])
-            engine.type(rest + " ")
+                edit(engine.type, word[typed:])
+            edit(engine.type, rest + " ")
         full = len(word) + 1  # a word typed out in full costs its space too
         counts.keys_with += len(lead) + (cost if cost is not None else full) + len(rest)
         counts.keys_with_ci += len(lead) + (cost_ci if cost_ci is not None else full) + len(rest)

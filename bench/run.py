@@ -65,14 +65,20 @@ def resolve(path: str | os.PathLike) -> Path:
     return p
 
 
+def key_latency(counts) -> dict:
+    """Per-key latency of a simulation: edit call(s) + ``suggestions()``, in-word keys and commits."""
+    return {"in_word": percentiles(counts.in_word_seconds), "commit": percentiles(counts.commit_seconds)}
+
+
 def kbpredict_accuracy(bundle: Path, tokens: list[str], k: int = 3, adapt: bool = True,
                        correct: bool = True) -> tuple[dict, list[float]]:
-    """PROTOCOL.md's simulation through one Session; ``adapt=False`` is the model alone (no text
-    cache), ``correct=False`` without typo corrections in the bar."""
+    """PROTOCOL.md's simulation through one Session (one onnxruntime thread); ``adapt=False`` is
+    the model alone (no text cache), ``correct=False`` without typo corrections in the bar.
+    Returns the figures and the per-key seconds (in-word keys, then commits)."""
     name = ("kbpredict" if adapt else "kbpredict, model only") + ("" if correct else ", no corrections")
-    engine = KbpredictEngine(Predictor.load(bundle), name=name, adapt=adapt, correct=correct)
+    engine = KbpredictEngine(Predictor.load(bundle, threads=1), name=name, adapt=adapt, correct=correct)
     result, counts = simulate(engine, tokens, k, Progress(f"{name} accuracy"), time_queries=True)
-    return {**result.to_dict(), "query_latency": percentiles(counts.query_seconds)}, counts.query_seconds
+    return {**result.to_dict(), "key_latency": key_latency(counts)}, counts.in_word_seconds + counts.commit_seconds
 
 
 def training_text(predictor: Predictor, override: str | None = None) -> tuple[list[Source], str, tuple[str, ...]]:
@@ -128,9 +134,8 @@ def presage_accuracy(database: Path, name: str, tokens: list[str], k: int = 3) -
     from .presage_engine import PresageEngine
 
     with PresageEngine(database, name=name, k=k) as engine:
-        result, _ = simulate(engine, tokens, k, Progress(f"{name} accuracy"))
-        micros = engine.micros
-    return {**result.to_dict(), "query_latency": percentiles([m / 1e6 for m in micros])}, [m / 1e6 for m in micros]
+        result, counts = simulate(engine, tokens, k, Progress(f"{name} accuracy"), time_queries=True)
+    return {**result.to_dict(), "key_latency": key_latency(counts)}, counts.in_word_seconds + counts.commit_seconds
 
 
 def text_label(path: Path) -> str:
@@ -172,7 +177,7 @@ def run_all(bundle: Path | None, results_dir: Path, words: int, *, tests: list[P
                 peer, peer_latency = presage_accuracy(database, "presage 3-gram (same text)", tokens)
                 accuracy.append(peer)
                 if index == 0:
-                    samples["presage 3-gram query"] = [s * 1e6 for s in peer_latency]
+                    samples["presage 3-gram key"] = [s * 1e6 for s in peer_latency]
             if shipped_presage and Path(SHIPPED_DATABASE).exists():
                 accuracy.append(presage_accuracy(Path(SHIPPED_DATABASE), "presage shipped en db", tokens)[0])
         except PresageUnavailable as exc:

@@ -103,7 +103,26 @@ def test_kbpredict_is_driven_through_its_session(predictor):
     result, counts = simulate(engine, tokens, time_queries=True)
     assert engine.session.text == " ".join(tokens) + " "
     assert 0.2 < result.ksr < 0.85  # the tiny model learned the corpus's patterns
-    assert len(counts.query_seconds) == result.queries > len(tokens)
+    # every query is timed with the edit call before it: in-word keys and word commits
+    assert len(counts.in_word_seconds) + len(counts.commit_seconds) == result.queries > len(tokens)
+    assert len(counts.commit_seconds) == len(tokens)  # one next-word query per token
+    assert all(t > 0 for t in counts.in_word_seconds + counts.commit_seconds)
+
+
+def test_key_latency_includes_the_edit_call(predictor):
+    """A slow edit call shows in the per-key latency, not only a slow suggestions() call."""
+    import time
+
+    from bench.engines import KbpredictEngine
+
+    class SlowTyping(KbpredictEngine):
+        def type(self, chars):
+            time.sleep(0.002)
+            super().type(chars)
+
+    tokens = text(10, seed=22).split()
+    _, counts = simulate(SlowTyping(predictor), tokens, time_queries=True)
+    assert min(counts.in_word_seconds) >= 0.002  # every in-word query follows one typed letter
 
 
 @pytest.mark.skipif(shutil.which("text2ngram") is None or shutil.which("g++") is None,
@@ -116,13 +135,14 @@ def test_presage_driver_round_trip(tmp_path, corpus_dir):
     database = build_database(corpus, tmp_path / "lm.db")
     with PresageEngine(database, driver=driver_path(tmp_path / "build")) as engine:
         engine.type("I would like to ")
-        assert set(engine.suggestions(3)) <= set(VERBS)
+        shown = engine.suggestions(3)
+        assert shown and set(shown) <= set(VERBS)
         engine.type("Vi")
         assert engine.suggestions(3)[0] == "Visit"  # the typed letters stay as typed
         engine.accept("Visit")
         engine.type("the small ")
         assert "unk" not in engine.suggestions(3)  # Presage's "unk" is never shown
-        assert len(engine.micros) == 3
+        assert len(engine.micros) == 3 and engine.last_query_seconds == engine.micros[-1] / 1e6
 
 
 def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
@@ -133,7 +153,8 @@ def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
                 "next_word_top3_case_insensitive", "completion_after_1_top1", "completion_after_1_top3",
                 "completion_after_2_top1", "completion_after_2_top3"]
         return {"engine": name, "ksr": ksr, "next_word_top3": top3, **{k: 0.1 for k in keys},
-                "query_latency": {"median_us": 50.0, "p99_us": 90.0}}
+                "key_latency": {"in_word": {"median_us": 50.0, "p99_us": 90.0},
+                                "commit": {"median_us": 500.0, "p99_us": 900.0}}}
 
     percentile = {"median_us": 40.0, "p95_us": 60.0, "p99_us": 80.0}
     speed = {"precision": "int8", "in_word_keystroke": percentile, "word_commit": dict(percentile, p99_us=900.0),
@@ -159,7 +180,18 @@ def test_report_puts_both_engines_side_by_side_and_marks_the_goals(tmp_path):
     assert "| wikitext-2/test.txt: KSR@3 ≥ 50% | 48.0% | **not met** |" in report
     assert "| RSS ≤ 60 MB | 80.0 MB (45.0 MB private) | **not met** |" in report
     assert "(RssFile) (MB) | 45.0 / 35.0 |" in report
+    assert "| latency per in-word key: edit call + suggestions, median / p99 (µs) | 50.0 / 90.0 |" in report
+    assert "do not see the same context" in report
     assert (tmp_path / "latency.png").exists() or (tmp_path / "plots-skipped.txt").exists()
+
+    # Without Presage the model-only row is the second column: nothing is labelled Presage.
+    for t in results["texts"]:
+        t["accuracy"] = [r for r in t["accuracy"] if not r["engine"].startswith("presage")]
+    report = write_report(results, tmp_path).read_text()
+    assert "| metric | kbpredict | kbpredict, model only | kbpredict / kbpredict, model only |" in report
+    quality = report[: report.index("## Speed")]
+    assert "Presage" not in quality and "presage" not in quality
+    assert "| conversational/test.txt: KSR@3 ≥ Presage (same text) + 10 points | – (no Presage) | **not met** |" in report
 
 
 def test_tuning_the_text_cache_ranks_settings_and_restores_the_shipped_ones(bundle):
