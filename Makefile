@@ -19,7 +19,7 @@ THREADS ?= 2
 PTB_RUN ?= runs/ptb
 PTB_EPOCHS ?= 18
 
-.PHONY: test test-fast demo default-model tiny-model ptb bench bench-quick presage clean
+.PHONY: test test-fast demo default-model verify-default tiny-model ptb bench bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,13 @@ default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
 	done
 	$(BIN)/python -m export --checkpoint $(DEFAULT_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt \
 		--words-min-count 5
+
+# Re-prove the shipped bundle's parity from a checkout: checksums, int8 matrices, token-by-token vs
+# multi-token feeds, and its perplexity on the 2,000 validation positions recorded at export; with
+# the checkpoint on this machine (after make default-model) also torch vs fp32 vs int8.
+verify-default: $(VENV)/.installed-dev
+	$(BIN)/python -m export.verify kbpredict/models/default --valid $(CONV)/valid.txt \
+		$(if $(wildcard $(DEFAULT_RUN)/best.pt),--checkpoint $(DEFAULT_RUN)/best.pt)
 
 tiny-model: $(VENV)/.installed-dev $(MIX_DATA_TINY)/manifest.json
 	$(BIN)/python -m train --data $(MIX_DATA_TINY) --out $(TINY_RUN) --preset tiny --threads $(THREADS) --max-steps $(TINY_STEPS) \

@@ -1,4 +1,10 @@
-"""``python -m export --checkpoint CKPT --out BUNDLE_DIR [--fp32] [--valid FILE]``"""
+"""``python -m export --checkpoint CKPT --out BUNDLE_DIR [--fp32] [--valid FILE] [--skip-parity]``
+
+Parity (torch vs ONNX fp32 vs ONNX int8, token by token vs multi-token feeds) is checked on a
+validation text. A bundle that fails it is written marked failed -- ``Predictor.load`` refuses it --
+and the exit status is 1; without a validation text nothing is written (status 2) unless
+``--skip-parity`` says to export unchecked.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +26,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="text for the completion word list (default: the training text, if present)")
     parser.add_argument("--words-min-count", type=int, default=2, help="keep words seen this often (default 2)")
     parser.add_argument("--no-words", action="store_true", help="ship no completion word list")
+    parser.add_argument("--skip-parity", action="store_true",
+                        help="export without checking parity (model.json records it was not checked)")
     args = parser.parse_args(argv)
     from .exporter import export_bundle
 
     try:
         info, report = export_bundle(args.checkpoint, args.out, fp32=args.fp32, valid=args.valid,
                                      positions=args.positions, words_from=args.words_from,
-                                     words_min_count=args.words_min_count, wordlist=not args.no_words)
+                                     words_min_count=args.words_min_count, wordlist=not args.no_words,
+                                     skip_parity=args.skip_parity)
     except (FileNotFoundError, ValueError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -35,10 +44,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{info.shape.vocab_size:,} words + {info.metrics.get('wordlist_words', 0):,} completion-only words, "
           f"{size / 1e6:.2f} MB")
     if report is None:
-        print("no validation text: parity not checked (pass --valid FILE)")
+        print("parity not checked (--skip-parity)")
         return 0
     print(format_report(report))
-    return 0 if report.passed else 1
+    if not report.passed:
+        print(f"error: {args.out} failed its parity check and is marked failed: Predictor.load refuses it",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -44,13 +44,22 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
 
 def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
                   positions: int = 2000, words_from: list[str] | None = None, words_min_count: int = 2,
-                  wordlist: bool = True) -> tuple[BundleInfo, ParityReport | None]:
+                  wordlist: bool = True, skip_parity: bool = False) -> tuple[BundleInfo, ParityReport | None]:
     """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz`` and ``model.json`` into ``out``.
 
     The word list comes from ``words_from`` or else the training text recorded in the
-    checkpoint, when it is still on this machine; ``wordlist=False`` leaves it out.
+    checkpoint, when it is still on this machine; ``wordlist=False`` leaves it out. Parity is
+    checked on ``valid`` (default: the training run's validation text); a bundle that fails is
+    written with ``parity.passed = false`` in ``model.json``, which ``Predictor.load`` refuses.
+    With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
+    ``skip_parity``.
     """
     payload = load_checkpoint(checkpoint_path)
+    if not skip_parity:
+        valid = valid or default_validation_file(payload.get("summary", {}))
+        if not valid or not Path(valid).is_file():
+            raise FileNotFoundError(f"no validation text to check parity on ({valid or 'none recorded'}): "
+                                    "pass --valid FILE, or --skip-parity to export unchecked")
     model, vocab = load_model(payload)
     config = ModelConfig(**payload["model_config"])
     state = {k: v.detach().numpy() for k, v in model.state_dict().items()}
@@ -85,9 +94,10 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
                     "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         metrics: dict = {"valid_ppl_torch": payload["best_valid_ppl"], "wordlist_words": len(extra),
                          "large_matrices": precision_report(onnx.load(str(final)))}
-        valid = valid or default_validation_file(payload.get("summary", {}))
         report = None
-        if valid:
+        if skip_parity:
+            metrics["parity"] = {"skipped": True}
+        else:
             shape_info = _info(None, config, model.num_parameters(), "fp32", vocab, {}, {})
             fp32_lm = OnnxLanguageModel(fp32_path, shape_info)
             int8_lm = None if fp32 else OnnxLanguageModel(final, shape_info)

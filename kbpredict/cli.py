@@ -109,7 +109,8 @@ def _info_dict(predictor) -> dict[str, Any]:
         "valid_ppl": info.metrics.get("valid_ppl_torch"),
         "valid_files": info.training.get("valid_files") or [],
         "parity": {k: parity.get(k) for k in ("positions", "fp32_ppl", "int8_ppl", "int8_top3_agreement",
-                                               "torch_vs_fp32_max_abs_diff", "passed", "valid_file") if k in parity},
+                                               "torch_vs_fp32_max_abs_diff", "passed", "skipped", "valid_file")
+                   if k in parity},
         "trained": {k: info.training.get(k) for k in ("train_files", "train_tokens", "step", "epoch",
                                                        "elapsed_s", "exported", "mix") if k in info.training},
     }
@@ -147,6 +148,10 @@ def info(model: str | None, as_json: bool) -> None:
         click.echo(f"int8        perplexity {parity['int8_ppl']:.2f} vs fp32 {parity['fp32_ppl']:.2f}, "
                    f"top-3 agreement {100 * parity['int8_top3_agreement']:.1f}% "
                    f"(parity check: the first {parity.get('positions', 0):,} tokens of {where})")
+    if parity.get("skipped"):
+        click.echo("parity      not checked at export (--skip-parity)")
+    elif parity.get("passed") is False:
+        click.echo("parity      FAILED at export: the runtime refuses this bundle")
     trained = data["trained"]
     if trained:
         mix = trained.get("mix") or []

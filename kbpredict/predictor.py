@@ -37,14 +37,15 @@ class Predictor:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
-             block_offensive: bool = True) -> "Predictor":
+             block_offensive: bool = True, verify_parity: bool = True) -> "Predictor":
         """Load a bundle directory; ``None`` loads the default model shipped with kbpredict.
 
         Every file's size and sha256 are checked against ``model.json`` (``verify=False`` skips
         the hashing). ``threads`` is onnxruntime's intra-op thread count; 1 behaves like a phone.
         ``block_offensive``: never suggest the words of the shipped offensive-word list; apps add
         and remove words with ``predictor.blocklist.add()`` / ``.remove()``, and switch it with
-        ``predictor.blocklist.enabled``.
+        ``predictor.blocklist.enabled``. A bundle whose parity check failed at export is refused
+        (``verify_parity=False`` loads it anyway, for inspection: ``python -m export.verify``).
         """
         if path is None:
             path = default_model_path()
@@ -54,14 +55,22 @@ class Predictor:
                     "(see README: 'Train and export your own model')"
                 )
         directory, info = read_bundle(path, verify=verify)
+        parity = info.metrics.get("parity") or {}
+        if verify_parity and parity.get("passed") is False:
+            raise ModelCorruptError(
+                f"{directory} failed its parity check at export ({'; '.join(parity.get('failures') or ['no reason'])}): "
+                "its ONNX model does not compute what the trained model does; export it again")
         vocab = Vocabulary.from_file(str(directory / info.vocab_file))
         if len(vocab) != info.shape.vocab_size:
             raise ModelFormatError(
                 f"{directory / info.vocab_file} has {len(vocab)} words but model.json says "
                 f"{info.shape.vocab_size}: the files come from different models"
             )
-        if info.special_ids.get("begin_of_text") != vocab.specials.begin_of_text:
-            raise ModelFormatError(f"{directory}: special ids in model.json disagree with the vocabulary")
+        specials = {"unknown": vocab.specials.unknown, "begin_of_text": vocab.specials.begin_of_text,
+                    "end_of_line": vocab.specials.end_of_line}
+        wrong = sorted(k for k, v in specials.items() if info.special_ids.get(k) != v)
+        if wrong:
+            raise ModelFormatError(f"{directory}: special ids in model.json disagree with the vocabulary ({', '.join(wrong)})")
         model = OnnxLanguageModel(directory / info.model_file, info, threads=max(1, int(threads)))
         start_ids = list(info.start_ids) or [vocab.specials.begin_of_text]
         if not all(0 <= i < len(vocab) for i in start_ids):

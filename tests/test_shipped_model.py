@@ -4,9 +4,14 @@ Each case is a text before the cursor and the words a person would accept there;
 that at least one of them is in the top 3, the way the suggestion bar shows them.
 """
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from kbpredict import Predictor
+from kbpredict.predictor import default_model_path
 
 # Phrases the shipped model does not get right yet (issue #9 stays open for them): marked as
 # expected failures, strict, so the day a retrained model gets one right the test says so.
@@ -59,3 +64,16 @@ def test_the_shipped_model_was_trained_on_conversational_text(shipped):
     assert {"selfdialogue", "topicalchat", "train"} <= names  # chat sources and WikiText-2's train.txt
     assert all(entry["tokens"] > 0 for entry in mix if entry["weight"] > 0)
     assert shipped.info.training["train_tokens"] == sum(entry["tokens"] for entry in mix)
+
+
+VALID = Path(__file__).resolve().parents[2] / "shared" / "data" / "conversational" / "valid.txt"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not VALID.is_file(), reason="the conversational validation text is not on this machine")
+def test_the_shipped_bundle_re_proves_its_parity():
+    """`make verify-default`: what the bundle computes is what was recorded when it was exported."""
+    result = subprocess.run([sys.executable, "-m", "export.verify", str(default_model_path()), "--valid", str(VALID)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "perplexity now" in result.stdout and result.stdout.rstrip().endswith("verified")
