@@ -219,11 +219,47 @@ def test_perplexity_of_several_bundles_to_json(bundle, corpus_dir, tmp_path):
     assert main(["perplexity", "--model", str(bundle), "--also", str(bundle), "--test",
                  str(corpus_dir / "valid.txt"), "--out", str(out)]) == 0
     rows = json.loads(out.read_text())["rows"]
-    assert len(rows) == 2 and rows[0]["perplexity"] == rows[1]["perplexity"] > 1
+    assert len(rows) == 2 and rows[0]["perplexity"] == rows[1]["perplexity"]
+
+
+def test_perplexity_agrees_with_the_torch_model_it_was_exported_from(bundle, trained_run, corpus_dir):
+    """The bench's figure, against an independent computation: the checkpoint in torch, one pass
+    over the same tokens, state reset at each begin-of-text, begin-of-text never predicted."""
+    import math
+
+    import numpy as np
+    import torch
+
+    from bench.perplexity import perplexity
+    from kbpredict import Predictor
+    from train.checkpoint import load_checkpoint, load_model
+    from train.data import documents, encode_documents, read_text
+
+    predictor = Predictor.load(bundle)
+    ours = perplexity(predictor, str(corpus_dir / "valid.txt"))
+    model, vocab = load_model(load_checkpoint(trained_run / "best.pt"))
+    model.eval()
+    ids = encode_documents(documents(read_text(str(corpus_dir / "valid.txt")), "auto"), vocab)
+    bos = vocab.specials.begin_of_text
+    starts = [i for i, t in enumerate(ids.tolist()) if t == bos] + [len(ids)]
+    nll, counted = 0.0, 0
+    with torch.no_grad():
+        for a, b in zip(starts, starts[1:]):
+            piece = torch.from_numpy(ids[a:b].astype(np.int64))[None]
+            logits, _ = model(piece, model.initial_state(1))
+            log_probs = torch.log_softmax(logits[0].double(), -1)
+            targets = piece[0, 1:]
+            nll -= float(log_probs[torch.arange(len(targets)), targets].sum())
+            counted += len(targets)
+    expected = math.exp(nll / counted)
+    assert ours["tokens"] == counted
+    assert abs(ours["perplexity"] / expected - 1) < 0.03  # int8 vs torch fp32: parity's bar
 
 
 def test_compare_puts_models_side_by_side_with_and_without_the_text_cache(bundle, corpus_dir, tmp_path):
     from bench.compare import compare, table
+    from bench.perplexity import perplexity
+    from kbpredict import Predictor
 
     test = tmp_path / "test.txt"
     test.write_text(text(40, seed=41), encoding="utf-8")
@@ -233,7 +269,8 @@ def test_compare_puts_models_side_by_side_with_and_without_the_text_cache(bundle
     row = rows[0]
     first, second = row["texts"]
     assert first["tokens"] == second["tokens"] == 300 and row["parameters"] > 0
-    assert row["perplexity"][0]["perplexity"] > 1
+    assert row["perplexity"][0]["perplexity"] == perplexity(Predictor.load(bundle), str(corpus_dir / "valid.txt"))[
+        "perplexity"]
     assert 0 < first["ksr"] < 1 and 0 < first["ksr_model_only"] < 1
     assert first["ksr"] != first["ksr_model_only"]  # two different runs: with and without the text cache
     assert first["ksr"] != second["ksr"]  # each text measured on its own

@@ -90,14 +90,18 @@ def test_two_gloo_processes_follow_the_single_process_trajectory(data_dir, tmp_p
 
 @pytest.mark.slow
 def test_a_stopped_ddp_run_resumes_exactly_where_it_left_off(data_dir, tmp_path):
-    args = ["--data", str(data_dir), *COMMON, "--batch-size", "8"]
+    # with dropout and a warm-up + cosine schedule, so the random state and the schedule must be
+    # restored too, not only the weights, the optimizer and the carried LSTM states
+    args = ["--data", str(data_dir), *COMMON, "--batch-size", "8", "--dropout", "0.3", "--warmup-steps", "4",
+            "--min-lr-ratio", "0.1"]
     train(args + ["--max-steps", "30"], tmp_path / "straight", processes=2)
-    train(args + ["--max-steps", "15"], tmp_path / "resumed", processes=2)
+    train(args + ["--max-steps", "30", "--stop-after", "15"], tmp_path / "resumed", processes=2)
     resumed = train(args + ["--max-steps", "30", "--resume"], tmp_path / "resumed", processes=2)
     assert "resuming" in resumed.stderr and "at step 15" in resumed.stderr
     straight, stopped = losses(tmp_path / "straight"), losses(tmp_path / "resumed")
     assert sorted(stopped) == list(range(1, 31))
-    # the carried LSTM state of every row is in the checkpoint, so the continuation is exact
+    rates = {e["step"]: e["lr"] for e in map(json.loads, open(tmp_path / "resumed" / "train_log.jsonl"))}
+    assert len({round(rates[s], 12) for s in range(16, 31)}) > 10  # the learning rate moves after the stop
     assert max(abs(straight[s] - stopped[s]) for s in range(16, 31)) < LOSS_TOLERANCE
 
 

@@ -188,7 +188,7 @@ def test_a_one_megabyte_paste_is_bounded(predictor, counted):
     session = predictor.session()
     started = time.perf_counter()
     session.update(text)
-    assert session.suggestions(3) is not None
+    assert session.suggestions(3)  # the window ends with a word: there are next words to show
     assert counted.calls <= session.max_feed_tokens + 1  # a window, not 200k LSTM steps
     assert time.perf_counter() - started < 30
     session.type(" and")  # and typing continues normally afterwards
@@ -440,3 +440,97 @@ def test_a_text_starts_from_the_bundles_start_ids(bundle_copy, predictor):
     (bundle_copy / "model.json").write_text(json.dumps(sidecar))
     with pytest.raises(ModelFormatError, match="start_ids"):
         Predictor.load(bundle_copy)
+
+
+def test_one_predictor_shared_by_threads_gives_every_session_its_own_answers(predictor):
+    import threading
+
+    texts = [" ".join(sentences(12, seed=50 + i)) + " " for i in range(4)]
+
+    def typed(text):
+        session = predictor.session()
+        shown = []
+        for ch in text:
+            session.type(ch)
+            shown.append(words(session.suggestions(3)))
+        return shown
+
+    expected = [typed(t) for t in texts]  # one at a time
+    results: dict[int, list] = {}
+    errors: list[BaseException] = []
+
+    def worker(i):
+        try:
+            results[i] = typed(texts[i])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert [results[i] for i in range(4)] == expected
+
+
+def test_reset_empties_the_field_and_forgets_its_words(predictor):
+    session = predictor.session()
+    session.type("Zorblatt met Quelmorth. Zorblatt ")
+    session.reset()
+    assert session.text == "" and session.current_word == ""
+    fresh = predictor.session()
+    assert session.suggestions(3) == fresh.suggestions(3)
+    session.type("Zor")
+    assert "Zorblatt" not in words(session.suggestions(3))  # the text cache went with the text
+
+
+def test_accept_reuses_cached_states(predictor, counted):
+    session = predictor.session()
+    session.update(" ".join(sentences(40, seed=60)) + " I would like to vi")
+    calls = counted.calls
+    session.accept("visit")
+    assert counted.calls == calls + 1  # one step, the accepted word: the text before it is cached
+    session.type(", ")
+    session.backspace(2)
+    calls = counted.calls
+    session.accept("the")  # right after the comma was taken back: the state after "visit" is cached
+    assert counted.calls == calls + 1
+
+
+@pytest.mark.parametrize("sample, expected", [
+    (" = Valkyria Chronicles = \n Senjō no Valkyria 3 @-@ the game is\n", "wikitext"),
+    ("It cost 1 @,@ 000 dollars .\n", "wikitext"),
+    ("hey how are you\nsee you at 5\n", "plain"),
+    ("a = b and c @ d\n", "plain"),
+])
+def test_text_format_auto_recognizes_wikitext(sample, expected):
+    from train.data import detect_format
+
+    assert detect_format(sample) == expected
+
+
+def test_up_to_the_feed_limit_the_same_text_gets_the_same_suggestions_however_it_arrived(predictor):
+    session = predictor.session()
+    pieces = sentences(60, seed=70)
+    text = ""
+    for piece in pieces:  # typed, a sentence at a time, up to just under the limit
+        if len(predictor.vocab.encode((text + " " + piece).split())) + 20 > session.max_feed_tokens:
+            break
+        text += " " + piece if text else piece
+    text += " "
+    assert len(text.split()) > 150
+    for ch in text:
+        session.type(ch)
+    typed = [(s.word, s.score) for s in session.suggestions(3)]
+    pasted = predictor.session()
+    pasted.update(text)
+    jumped = predictor.session()
+    jumped.update(text + "and then some more words here")
+    jumped.update(text[:40])
+    jumped.update(text)
+    backspaced = predictor.session()
+    backspaced.update(text + "and more")
+    backspaced.backspace(len("and more"))
+    for other in (pasted, jumped, backspaced):
+        assert [(s.word, s.score) for s in other.suggestions(3)] == typed  # bit-identical scores

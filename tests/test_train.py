@@ -36,8 +36,18 @@ def test_model_shapes_and_state(cell, layers):
     logits, (h, c) = model(torch.randint(0, 50, (3, 7)), model.initial_state(3))
     assert logits.shape == (3, 7, 50)
     assert h.shape == c.shape == (layers, 3, 12)
-    # the output layer is the embedding matrix itself
-    assert model.embedding.weight.data_ptr() == dict(model.named_parameters())["embedding.weight"].data_ptr()
+    # the output layer is the embedding matrix itself: a word whose embedding row is zero gets
+    # exactly its output bias as its logit, at every position
+    with torch.no_grad():
+        model.embedding.weight[7] = 0.0
+        model.output_bias[7] = 0.25
+    logits, _ = model(torch.randint(8, 50, (3, 7)), model.initial_state(3))
+    assert torch.all(logits[..., 7] == 0.25)
+    assert not torch.all(logits[..., 8] == model.output_bias[8])
+    # and it is one parameter, counted once
+    assert model.num_parameters() == sum(p.numel() for p in set(model.parameters()))
+    assert "embedding.weight" in dict(model.named_parameters()) and len(
+        [n for n, p in model.named_parameters() if p.shape == model.embedding.weight.shape]) == 1
 
 
 def test_cifg_couples_the_forget_gate_to_the_input_gate():
@@ -125,7 +135,8 @@ def test_missing_training_file_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(corpus_dir, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_saves_a_checkpoint_and_exits_cleanly(corpus_dir, tmp_path, sig):
     out = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "train", "--train", str(corpus_dir / "train.txt"), "--out", str(out),
@@ -139,9 +150,25 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(corpus_dir, tmp_path):
         if "parameters" in line:
             break
     time.sleep(2)  # a few steps in (the signal handler is in place once the loop runs)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(sig)
     _, err = process.communicate(timeout=120)
     err = "".join(seen) + err
     assert process.returncode == 130
     assert "Traceback" not in err and "--resume" in err
     assert load_checkpoint(out / "last.pt")["step"] > 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] and summary["steps"] == load_checkpoint(out / "last.pt")["step"]
+
+
+def test_stop_after_ends_a_stage_and_resume_finishes_the_same_schedule(corpus_dir, tmp_path):
+    args = [sys.executable, "-m", "train", "--train", str(corpus_dir / "train.txt"), "--out", str(tmp_path / "run"),
+            "--preset", "test", "--vocab-size", "200", "--max-steps", "40", "--threads", "1", "--no-progress",
+            "--log-every", "1"]
+    first = subprocess.run(args + ["--stop-after", "15"], capture_output=True, text=True)
+    assert first.returncode == 0 and "--stop-after" in first.stderr, first.stderr[-1500:]
+    assert load_checkpoint(tmp_path / "run" / "last.pt")["step"] == 15
+    second = subprocess.run(args + ["--resume"], capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr[-1500:]
+    log = [json.loads(line) for line in (tmp_path / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in log] == list(range(1, 41))
+    assert log[-1]["lr"] < log[20]["lr"]  # the cosine of the 40-step schedule, across the stop

@@ -52,6 +52,7 @@ class TrainConfig:
     clip: float = 0.5  # gradient-norm clipping keeps LSTM training stable
     epochs: int = 10
     max_steps: int = 0  # stop after this many optimizer steps (0: run all epochs)
+    stop_after: int = 0  # end this process at this step, saving last.pt; the schedule still runs to the end
     eval_every: int = 0  # validate every N steps (0: once per epoch)
     eval_tokens: int = 0  # validate on at most this many tokens (0: all)
     checkpoint_every: int = 200  # steps between saves of last.pt

@@ -245,7 +245,7 @@ class Trainer:
             self.device.type == "cuda" and config.bf16) else contextlib.nullcontext()
         previous = {s: signal.signal(s, self._handle_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         model.train()
-        interrupted = False
+        interrupted = stopped = False
         progress = _Progress(total_steps, step, config.progress and world.is_main)
         timed_seconds, timed_tokens, first_step = 0.0, 0, step  # throughput, after 3 warm-up steps
         try:
@@ -253,6 +253,8 @@ class Trainer:
                 while batch_index < batches.steps_per_epoch and step < total_steps:
                     if dist.any_across(world, self._stop):
                         raise StopRequested
+                    if config.stop_after and step >= config.stop_after:
+                        raise StopRequested  # a long run in stages: --resume continues the same schedule
                     for group in optimizer.param_groups:
                         group["lr"] = learning_rate(step, total_steps, config)
                     optimizer.zero_grad(set_to_none=True)
@@ -282,7 +284,8 @@ class Trainer:
                         mean_loss = dist.mean_across(world, step_loss)
                         if world.is_main:
                             with open(self.out / "train_log.jsonl", "a") as log:
-                                log.write(json.dumps({"step": step, "loss": mean_loss}) + "\n")
+                                log.write(json.dumps({"step": step, "loss": mean_loss,
+                                                      "lr": optimizer.param_groups[0]["lr"]}) + "\n")
                     if step % config.checkpoint_every == 0:
                         save("last.pt")
                     if config.eval_every and step % config.eval_every == 0:
@@ -296,7 +299,8 @@ class Trainer:
             if validated_at != step:
                 validate()  # the run stopped mid-epoch (--max-steps): validate where it ended
         except StopRequested:
-            interrupted = True
+            interrupted = self._stop  # a signal; --stop-after is a planned stop
+            stopped = True
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -306,12 +310,16 @@ class Trainer:
         summary = {
             **summary_base, "steps": step, "epochs": epoch, "best_valid_ppl": best if best < math.inf else None,
             "elapsed_s": round(elapsed_before + time.time() - started, 1), "interrupted": interrupted,
+            "stopped_early": stopped,
             "tokens_per_second": round(timed_tokens / timed_seconds) if timed_seconds else None,
             "model_config": dataclasses.asdict(model_config),
         }
         if world.is_main:
             (self.out / "summary.json").write_text(json.dumps(summary, indent=2))
-        if interrupted:
+        if stopped and not interrupted:
+            self._log(f"stopped at step {step} of {total_steps} (--stop-after); saved {self.out / 'last.pt'}: "
+                      "continue with --resume and a later --stop-after, or none")
+        elif interrupted:
             self._log(f"saved {self.out / 'last.pt'} at step {step}; continue with the same command and --resume")
         else:
             self._log(f"done: best validation perplexity {summary['best_valid_ppl']}, checkpoint {self.out / 'best.pt'}")
