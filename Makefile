@@ -19,7 +19,7 @@ THREADS ?= 2
 PTB_RUN ?= runs/ptb
 PTB_EPOCHS ?= 18
 
-.PHONY: test test-fast demo default-model verify-default tiny-model ptb bench bench-quick presage clean
+.PHONY: test test-fast demo default-model verify-default tiny-model ptb bench bench-models bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -124,6 +124,16 @@ bench: $(VENV)/.installed-bench presage
 		--out bench/results/personal_latency.json $(if $(MODEL),--model $(MODEL))
 	$(BIN)/python -m bench typos --test $(DATA)/conversational/test.txt --samples 2000 \
 		--out bench/results/typos.json $(if $(MODEL),--model $(MODEL))
+
+# bench/results/models.md: the WikiText-only default that the conversational one replaced (taken
+# from git history, commit $(OLD_DEFAULT_COMMIT)), the shipped default, and tiny (make tiny-model).
+OLD_DEFAULT_COMMIT ?= 59d077e^
+OLD_DEFAULT = .cache/models/wikitext-default
+bench-models: $(VENV)/.installed-bench
+	rm -rf $(OLD_DEFAULT) && mkdir -p $(OLD_DEFAULT)
+	git archive $(OLD_DEFAULT_COMMIT) kbpredict/models/default | tar -x -C $(OLD_DEFAULT) --strip-components=3
+	$(BIN)/python -m bench compare --models $(OLD_DEFAULT) kbpredict/models/default $(TINY_RUN)/bundle \
+		--words 10000 --results bench/results $(BENCH_DATA)
 
 # The same on ~2,000 tokens, for everyday use (results in bench/results/quick/, not committed).
 bench-quick: $(VENV)/.installed-bench presage

@@ -127,19 +127,20 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(result, indent=2))
         elif args.command == "perplexity":
             from .perplexity import perplexity
-            from .run import Progress
+            from .run import Progress, repo_path
 
             rows = []
             for bundle in [_model(args.model), *map(Path, args.also)]:
                 predictor = Predictor.load(bundle)
                 row = perplexity(predictor, args.test, args.text_format, args.max_tokens, progress=Progress("perplexity"))
-                rows.append({"model": str(bundle), "parameters": predictor.info.shape.parameters, **row})
+                rows.append({"model": repo_path(bundle), "parameters": predictor.info.shape.parameters, **row})
             result = rows[0] if len(rows) == 1 else {"rows": rows}
             print(json.dumps(result, indent=2))
             if args.out:
                 from .report import save_json
 
-                save_json(result, Path(args.out))
+                command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+                save_json({**(result if "rows" in result else {"rows": [result]}), "command": command}, Path(args.out))
         elif args.command == "compare":
             from .compare import compare, table
             from .report import save_json

@@ -8,7 +8,7 @@ from kbpredict import Predictor
 
 from .perplexity import perplexity
 from .protocol import load_test_tokens
-from .run import Progress, kbpredict_accuracy, text_label
+from .run import Progress, kbpredict_accuracy, repo_path, text_label
 from .speed import bundle_size, keystrokes
 
 
@@ -33,7 +33,7 @@ def compare(bundles: list[Path], tests: list[Path], ppl_tests: list[Path], words
                                                     progress=Progress(f"{bundle.name} ppl"))}
                for p in ppl_tests]
         rows.append({
-            "model": str(bundle), "cell": info.shape.cell, "embedding_size": info.shape.embedding_size,
+            "model": repo_path(bundle), "cell": info.shape.cell, "embedding_size": info.shape.embedding_size,
             "hidden_size": info.shape.hidden_size, "layers": info.shape.num_layers,
             "vocabulary": info.shape.vocab_size, "parameters": info.shape.parameters,
             "bundle_mb": round(bundle_size(bundle)["bundle_bytes"] / 1e6, 2),

@@ -138,6 +138,16 @@ def presage_accuracy(database: Path, name: str, tokens: list[str], k: int = 3) -
     return {**result.to_dict(), "key_latency": key_latency(counts)}, counts.in_word_seconds + counts.commit_seconds
 
 
+def repo_path(path: str | os.PathLike) -> str:
+    """A path as results record it: relative to the repository root when inside it (so a result
+    names the file a checkout has, e.g. ``kbpredict/models/default``), else as given."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def text_label(path: Path) -> str:
     """A short name for a test text: ``conversational/test.txt``, ``wikitext-2/test.txt``."""
     return f"{path.parent.name}/{path.name}" if path.parent.name else path.name

@@ -534,3 +534,19 @@ def test_up_to_the_feed_limit_the_same_text_gets_the_same_suggestions_however_it
     backspaced.backspace(len("and more"))
     for other in (pasted, jumped, backspaced):
         assert [(s.word, s.score) for s in other.suggestions(3)] == typed  # bit-identical scores
+
+
+@pytest.mark.parametrize("field, value, message", [
+    (("tensors", "tokens"), "input_ids", "lacks the tensors"),
+    (("tensors", "log_probs"), "logits", "lacks the tensors"),
+    (("shape", "hidden_size"), 7, "state shape"),
+    (("special_ids", "end_of_line"), 5, "special ids"),
+    (("special_ids", "unknown"), 3, "special ids"),
+    (("shape", "vocab_size"), 12, "different models"),
+])
+def test_the_loader_names_what_disagrees_in_model_json(bundle_copy, field, value, message):
+    sidecar = json.loads((bundle_copy / "model.json").read_text())
+    sidecar[field[0]][field[1]] = value
+    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    with pytest.raises(ModelFormatError, match=message):
+        Predictor.load(bundle_copy)
