@@ -22,10 +22,10 @@ from .typos import TypoIndex
 if TYPE_CHECKING:
     from .personal import PersonalView
 
-_PREFIX_END = "\U0010ffff"
+_PREFIX_END = "\U0010ffff"  # sorts after every character, so prefix + this bounds the slice
 # The word list's words together, as a share of the training text (about the unknown-word rate
 # of the model on its own validation text): puts their counts on the vocabulary's scale.
-EXTRA_WORDS_SHARE = 0.02  # sorts after every character, so prefix + this bounds the slice
+EXTRA_WORDS_SHARE = 0.02
 
 
 @dataclass(frozen=True)

@@ -371,36 +371,45 @@ def test_the_word_just_typed_gets_no_cache_boost_right_after_itself():
     assert cat_after_dog == pytest.approx((1 - a) * 0.4 + a * 2 / 3)
 
 
-def test_threads_sharing_one_session_take_turns_and_leave_it_sound(predictor):
+def on_threads(work, count=4) -> list[BaseException]:
+    """Run ``work(i)`` for i in range(count), each on its own thread; the errors they raised."""
     import threading
 
-    session = predictor.session()
-    errors = []
+    errors: list[BaseException] = []
 
-    def hammer(seed):
-        import random
-
-        rng = random.Random(seed)
+    def run(i):
         try:
-            for _ in range(300):
-                action = rng.randrange(4)
-                if action == 0:
-                    session.type(rng.choice(["I would ", "like to ", "vi", "sit ", "the old house. "]))
-                elif action == 1:
-                    session.backspace(rng.randrange(1, 8))
-                elif action == 2:
-                    session.update(session.text[: rng.randrange(len(session.text) + 1)])
-                else:
-                    session.suggestions(3)
-        except Exception as exc:  # noqa: BLE001 (any error is the failure)
+            work(i)
+        except BaseException as exc:  # noqa: BLE001 (any error is the failure)
             errors.append(exc)
 
-    threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(4)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    return errors
+
+
+def test_threads_sharing_one_session_take_turns_and_leave_it_sound(predictor):
+    import random
+
+    session = predictor.session()
+
+    def hammer(seed):
+        rng = random.Random(seed)
+        for _ in range(300):
+            action = rng.randrange(4)
+            if action == 0:
+                session.type(rng.choice(["I would ", "like to ", "vi", "sit ", "the old house. "]))
+            elif action == 1:
+                session.backspace(rng.randrange(1, 8))
+            elif action == 2:
+                session.update(session.text[: rng.randrange(len(session.text) + 1)])
+            else:
+                session.suggestions(3)
+
+    assert on_threads(hammer) == []
     fresh = predictor.session()
     fresh.update(session.text)
     assert session.suggestions(3) == fresh.suggestions(3)  # internally consistent, as if typed at once
@@ -443,8 +452,6 @@ def test_a_text_starts_from_the_bundles_start_ids(bundle_copy, predictor):
 
 
 def test_one_predictor_shared_by_threads_gives_every_session_its_own_answers(predictor):
-    import threading
-
     texts = [" ".join(sentences(12, seed=50 + i)) + " " for i in range(4)]
 
     def typed(text):
@@ -457,20 +464,7 @@ def test_one_predictor_shared_by_threads_gives_every_session_its_own_answers(pre
 
     expected = [typed(t) for t in texts]  # one at a time
     results: dict[int, list] = {}
-    errors: list[BaseException] = []
-
-    def worker(i):
-        try:
-            results[i] = typed(texts[i])
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert on_threads(lambda i: results.__setitem__(i, typed(texts[i]))) == []
     assert [results[i] for i in range(4)] == expected
 
 
