@@ -18,6 +18,7 @@ from kbpredict.text import protocol_tokens
 
 from .engines import KbpredictEngine
 from .protocol import simulate
+from .run import repo_path
 
 # conversational/test.txt and valid.txt are the sources' parts concatenated in this order; the
 # word counts (test, valid; the corpus README's table) find the boundaries.
@@ -106,7 +107,7 @@ def run(bundle: Path, test: Path, sources: list[str] | None = None, max_words: i
                      "second_half_keys": off["keys_without"], "seconds": round(time.time() - started, 1)})
         progress(f"[bench] personal {name}: KSR@3 {100 * off['ksr']:.1f}% -> {100 * on['ksr']:.1f}% "
                  f"({rows[-1]['gain_points']:+.2f} points, {len(messages):,} messages)")
-    result = {"model": str(bundle), "test": str(test), "protocol": __doc__.strip().splitlines()[0],
+    result = {"model": repo_path(bundle), "test": repo_path(test), "protocol": __doc__.strip().splitlines()[0],
               "reopen_every": REOPEN_EVERY, "reload_every": RELOAD_EVERY, "rows": rows}
     if fill is not None:
         tokens = protocol_tokens(" ".join(parts["selfdialogue"]), wikitext=False)[:3000]
@@ -176,7 +177,7 @@ def source_perplexity(bundles: list[Path], text: Path, progress=None) -> dict:
             rows.append(row)
             if progress is not None:
                 progress(f"[bench] sources {name}: " + ", ".join(f"{b.name} {row[b.name]['perplexity']}" for b in bundles))
-    return {"text": str(text), "models": [str(b) for b in bundles], "rows": rows}
+    return {"text": repo_path(text), "models": [repo_path(b) for b in bundles], "rows": rows}
 
 
 def source_table(result: dict) -> str:

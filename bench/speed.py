@@ -1,4 +1,5 @@
-"""Latency on one thread (in-word keystroke, word commit, 200-word paste), cold load, memory, size."""
+"""Latency on one thread (in-word keystroke, word commit, 200-word paste, every edit on a 100 KB text,
+a 10 MB paste), cold load, memory, size."""
 
 from __future__ import annotations
 
@@ -75,6 +76,93 @@ def paste(predictor: Predictor, tokens: list[str], k: int = 3, repeats: int = 30
     return {"paste_200_words": percentiles(times)}
 
 
+EDIT_TEXT_CHARS = 100_000
+HUGE_PASTE_CHARS = 10_000_000
+
+
+def edit_text(tokens: list[str], chars: int = EDIT_TEXT_CHARS) -> str:
+    """The test text's words joined (repeated if short) into ``chars`` characters."""
+    words = tokens or ["word"]
+    text, i = [], 0
+    size = 0
+    while size < chars:
+        text.append(words[i % len(words)])
+        size += len(text[-1]) + 1
+        i += 1
+    return (" ".join(text) + " ")[:chars]
+
+
+def edits(predictor: Predictor, tokens: list[str], k: int = 3, jumps: int = 300, seed: int = 0,
+          chars: int = EDIT_TEXT_CHARS) -> dict:
+    """Every kind of edit on a 100 KB text, timed as the keyboard waits for it (the edit call plus
+    ``suggestions()``): a backspace run from the end to the start, cursor jumps to random positions
+    and back to the end, accepting a suggestion mid-text, and a 10-character paste mid-text."""
+    text = edit_text(tokens, chars)
+    rng = np.random.default_rng(seed)
+    session = predictor.session()
+    times: dict[str, list[float]] = {"jump": [], "jump_back": [], "accept": [], "paste_10_chars": [], "backspace": []}
+
+    def timed(kind: str, action) -> None:
+        start = time.perf_counter()
+        action()
+        session.suggestions(k)
+        times[kind].append(time.perf_counter() - start)
+
+    session.update(text)
+    session.suggestions(k)
+    for position in rng.integers(0, len(text), size=jumps):
+        position = int(position)
+        timed("jump", lambda: session.update(text[:position]))
+        options = session.suggestions(k)
+        if options:
+            timed("accept", lambda: session.accept(options[0]))
+        timed("jump_back", lambda: session.update(text))
+        timed("paste_10_chars", lambda: session.update(text[:position] + "pasted it "))
+        session.update(text)
+    for _ in range(len(text)):
+        timed("backspace", lambda: session.backspace(1))
+    every = [t for kind in times.values() for t in kind]
+    summary = {kind: {**percentiles(found), "max_us": round(1e6 * max(found), 1)} for kind, found in times.items() if found}
+    return {"edits_100kb": {"text_chars": len(text), "all": {**percentiles(every), "max_us": round(1e6 * max(every), 1)},
+                            **summary}}
+
+
+_HUGE_PASTE_SCRIPT = r"""
+import json, sys, time
+from kbpredict import Predictor
+def status_kb(field):
+    with open("/proc/self/status") as status:
+        return int(status.read().split(field + ":")[1].split()[0])
+predictor = Predictor.load(sys.argv[1])
+predictor.suggest("The ", 3)
+words = sys.stdin.read().split() or ["word"]
+chars = int(sys.argv[2])
+line = " ".join(words) + " "
+text = (line * (chars // len(line) + 1))[:chars]
+session = predictor.session()
+session.update("warm up ")
+session.suggestions(3)
+before = status_kb("VmRSS")
+start = time.perf_counter()
+session.update(text)
+session.suggestions(3)
+elapsed = time.perf_counter() - start
+peak = status_kb("VmHWM")
+print(json.dumps({"seconds": elapsed, "rss_before_kb": before, "peak_kb": peak, "string_bytes": sys.getsizeof(text)}))
+"""
+
+
+def huge_paste(bundle: Path, tokens: list[str], chars: int = HUGE_PASTE_CHARS) -> dict:
+    """A 10 MB paste into a field, in a fresh process: ``update`` + ``suggestions``, and how far the
+    peak RSS rises over the process's size with the pasted string already in memory."""
+    out = subprocess.run([sys.executable, "-c", _HUGE_PASTE_SCRIPT, str(bundle), str(chars)],
+                         input=" ".join(tokens[:5000]), capture_output=True, text=True, check=True)
+    found = json.loads(out.stdout)
+    return {"paste_10mb": {"chars": chars, "ms": round(1e3 * found["seconds"], 1),
+                           "peak_rss_growth_mb": round((found["peak_kb"] - found["rss_before_kb"]) / 1024, 1),
+                           "string_mb": round(found["string_bytes"] / 2**20, 1)}}
+
+
 # Peak RSS is VmHWM of /proc/self/status: ru_maxrss would survive fork+exec and report the
 # benchmark parent's own peak instead of the child's.
 _COLD_SCRIPT = r"""
@@ -136,6 +224,6 @@ def measure(bundle: Path, tokens: list[str], k: int = 3, cold_runs: int = 5) -> 
     predictor = Predictor.load(bundle, threads=1)
     return {
         "bundle": str(bundle), "precision": predictor.info.precision, "threads": 1,
-        **keystrokes(predictor, tokens, k), **paste(predictor, tokens, k),
-        **cold_start(bundle, tokens, cold_runs), **bundle_size(bundle),
+        **keystrokes(predictor, tokens, k), **paste(predictor, tokens, k), **edits(predictor, tokens, k),
+        **huge_paste(bundle, tokens), **cold_start(bundle, tokens, cold_runs), **bundle_size(bundle),
     }

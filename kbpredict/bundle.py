@@ -115,8 +115,25 @@ def describe_files(directory: Path, names: list[str]) -> dict[str, dict[str, Any
 
 
 def read_bundle(directory: str | Path, *, verify: bool = True) -> tuple[Path, BundleInfo]:
-    """Open a bundle directory: parse the sidecar and verify every file's size and checksum."""
-    directory = Path(directory).expanduser()
+    """Open a bundle directory: parse the sidecar and verify every file's size and checksum.
+
+    Every failure is a :class:`ModelNotFoundError` or :class:`ModelCorruptError` naming the path:
+    an unreadable directory or file (permissions, I/O errors) included."""
+    try:
+        return _read_bundle(Path(directory).expanduser(), verify)
+    except OSError as exc:
+        raise unreadable(exc, directory) from None
+
+
+def unreadable(exc: OSError, fallback: str | Path) -> ModelNotFoundError | ModelCorruptError:
+    """The error to raise for an OS error met while reading a bundle."""
+    where = exc.filename or fallback
+    if isinstance(exc, PermissionError):
+        return ModelNotFoundError(f"cannot read {where}: permission denied")
+    return ModelCorruptError(f"cannot read {where}: {exc.strerror or exc}")
+
+
+def _read_bundle(directory: Path, verify: bool) -> tuple[Path, BundleInfo]:
     if not directory.exists():
         raise ModelNotFoundError(f"no model bundle at {directory}")
     if not directory.is_dir():

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .blocklist import Blocklist
-from .bundle import BundleInfo, read_bundle
+from .bundle import BundleInfo, read_bundle, unreadable
 from .candidates import CandidateIndex, Suggestion, read_wordlist
 from .errors import DefaultModelMissingError, ModelCorruptError, ModelFormatError
 from .lm import OnnxLanguageModel, State
@@ -60,7 +60,10 @@ class Predictor:
             raise ModelCorruptError(
                 f"{directory} failed its parity check at export ({'; '.join(parity.get('failures') or ['no reason'])}): "
                 "its ONNX model does not compute what the trained model does; export it again")
-        vocab = Vocabulary.from_file(str(directory / info.vocab_file))
+        try:
+            vocab = Vocabulary.from_file(str(directory / info.vocab_file))
+        except OSError as exc:
+            raise unreadable(exc, directory / info.vocab_file) from None
         if len(vocab) != info.shape.vocab_size:
             raise ModelFormatError(
                 f"{directory / info.vocab_file} has {len(vocab)} words but model.json says "

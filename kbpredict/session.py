@@ -2,17 +2,19 @@
 
 The session mirrors the text before the cursor as two parts: the *committed* text, ending at the
 last space or punctuation, and the *word being typed* after it. The LSTM only ever sees committed
-tokens, one per call, and the state after each is cached by its position in the token list:
+tokens:
 
 - a keystroke inside a word only changes the word being typed: no LSTM step, just a prefix lookup
   in the cached next-word distribution;
-- a space or punctuation commits tokens: one LSTM step each;
+- a space or punctuation commits tokens: one LSTM call;
 - backspace, paste, a cursor jump or an accepted suggestion re-tokenize from the first changed
-  character only, and the LSTM restarts from the longest cached token prefix that still holds.
+  character only (and only the tail of the text that the context needs), and the LSTM restarts
+  from a checkpoint at most ``AnchoredStates.group_tokens`` tokens back.
 
-Feeding exactly one token per call makes the result independent of how the text arrived: typed
-key by key, pasted, or jumped to, the same text gets bit-identical suggestions (int8 dynamic
-quantization scales activations per call, so chunked feeding would not).
+The work per edit is bounded by a window, not by the length of the text, and the suggestions are
+a function of the text alone: typed key by key, pasted, or jumped to, the same text gets
+bit-identical suggestions (see :mod:`kbpredict.context` for how, with int8 models whose numbers
+depend on how tokens are grouped into calls).
 
 After each commit the words of the last 2,000 characters become a small cache
 (:class:`~kbpredict.candidates.RecentWords`) that is mixed into the suggestions: it too depends
@@ -26,7 +28,6 @@ import functools
 import math
 import re
 import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,10 +35,10 @@ import numpy as np
 from .bar import Autocorrect, Typed, arrange
 from .candidates import RecentWords, Suggestion
 from .casing import at_sentence_start
+from .context import AnchoredStates, TokenWindow
 from .errors import InvalidArgumentError
-from .lm import State
 from .spacing import Edit, accepted_text, after_automatic_space
-from .text import clean_token, is_suggestable, is_word, split_trailing_word, token_spans
+from .text import MAX_WORD_LENGTH, clean_token, is_word, split_trailing_word
 
 if TYPE_CHECKING:
     from .personal import PersonalModel
@@ -47,14 +48,21 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def common_prefix_length(a: str, b: str) -> int:
-    """Length of the longest common prefix, by bisection over C-speed slice comparisons."""
+    """Length of the longest common prefix, by C-speed slice comparisons: chunk by chunk (no
+    copy of a long text), then bisection inside the first chunk that differs."""
     n = min(len(a), len(b))
-    if a[:n] == b[:n]:
+    lo, step = 0, 4096
+    while lo < n:
+        hi = min(n, lo + step)
+        if a[lo:hi] != b[lo:hi]:
+            break
+        lo, step = hi, min(step * 2, 1 << 20)
+    else:
         return n
-    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    # a[:lo] == b[:lo], a[:hi] != b[:hi]
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if a[:mid] == b[:mid]:
+        if a[lo:mid] == b[lo:mid]:
             lo = mid
         else:
             hi = mid
@@ -83,12 +91,6 @@ class Session:
     """Incremental suggestions for one text field (one session per field; calls from several
     threads are serialized by a lock, so they take turns rather than corrupt it)."""
 
-    # Past this many tokens to feed at once (a huge paste), restart from begin-of-text with
-    # just the last ones: an LSTM keyboard model gains nothing from more context.
-    max_feed_tokens = 256
-    # Positions whose (state, distribution) stay cached for backspace and edits.
-    cache_positions = 24
-
     def __init__(self, predictor: "Predictor", adapt: bool = True, personal: "PersonalModel | None" = None,
                  incognito: bool = False, correct: bool = True):
         """``adapt``: mix the words already in the text into the suggestions (see RecentWords).
@@ -110,19 +112,13 @@ class Session:
         self._predictor = predictor
         self._committed = ""
         self._word = ""
-        bos = predictor.vocab.specials.begin_of_text
-        self._tokens: list[int] = [bos]
-        self._ends: list[int] = [0]  # offset in the committed text where each token ends
-        self._spellings: list[str] = [""]  # each token as written (cleaned)
-        self._word_of: list[str | None] = [None]  # the same if it is a suggestable word, else None
+        self._window = TokenWindow(predictor.vocab)  # the tokens of the committed text's tail
+        self._states = AnchoredStates(predictor)  # LSTM checkpoints over it
         # the words of the user's last finished texts: the text cache reaches across messages
         self._history = self._history_words()
         self._recent: RecentWords | None = None
         self._located: dict[str, tuple[int, float, bool]] = {}  # word -> its candidate entry, memoized
-        start_state, start_log_probs = predictor.start
-        self._cache: OrderedDict[int, tuple[State, np.ndarray]] = OrderedDict()
-        self._cache[1] = (start_state, start_log_probs)
-        self._current = self._cache[1]
+        self._current = predictor.start  # (state, next-token log-probs) after the committed text
         self._memo: tuple[str, int, list[Suggestion], Suggestion | None] | None = None
         self._sentence_start = True  # the word being typed starts a sentence (see casing)
         self._previous_word = ""  # the word just committed: never offered as the next word
@@ -267,6 +263,8 @@ class Session:
         memo = self._memo
         if memo is not None and memo[0] == self._word and memo[1] >= k:
             return memo[2][:k], memo[3]
+        if len(self._word) > MAX_WORD_LENGTH:
+            return [], None  # a pasted hash or a run of letters: no word completes or corrects it
         # The typed word is matched the way the vocabulary was built: NFC, "'" for "’".
         typed = clean_token(self._word)
         index = self._predictor.index
@@ -311,37 +309,29 @@ class Session:
             return
         # Tokens ending strictly before the first change are untouched: the character after a
         # token decides where it ends, and that character is still the same.
-        cut = min(common, len(committed))
-        keep = bisect.bisect_left(self._ends, cut, 1)
-        start = self._ends[keep - 1]
-        spans = token_spans(committed, start)
-        new_tokens = self._predictor.vocab.encode([t for t, _ in spans])
-        same = keep  # the LSTM states up to here still hold
-        limit = min(keep + len(new_tokens), len(self._tokens))
-        while same < limit and new_tokens[same - keep] == self._tokens[same]:
-            same += 1
-        # Edit the token lists in place: a long text costs the edited tail, not a copy of it all.
-        for held, tail in ((self._tokens, new_tokens), (self._ends, [end for _, end in spans]),
-                           (self._spellings, [t for t, _ in spans]),
-                           (self._word_of, [t if is_suggestable(t) else None for t, _ in spans])):
-            del held[keep:]
-            held.extend(tail)
+        end = len(committed)
+        cut = min(common, end)
+        need_from = max(0, min(AnchoredStates.context_start(end), end - RecentWords.window_chars))
+        self._window.update(committed, cut, need_from)
+        self._states.invalidate(cut)
         self._committed, self._word = committed, word
         self._sentence_start = at_sentence_start(committed)
         self._previous_word = self._last_word()
-        self._advance(same)
+        self._current = self._states.at(self._window, end)
         self._recent = self._recent_words() if self.adapt else None
         if self._personal_index is not None:
-            previous = self._spellings[-1]  # the token before the cursor; "" at the start of the text
+            spellings = self._window.spellings
+            previous = spellings[-1] if spellings else ""  # the token before the cursor
             self._personal_view = self._personal_index.view("" if previous == "\n" else previous)
         self._memo = None
 
     def _last_word(self) -> str:
         """The word just committed: the last word token, with only punctuation after it."""
-        for j in range(len(self._tokens) - 1, max(0, len(self._tokens) - 4), -1):
-            if self._word_of[j] is not None:
-                return self._word_of[j]
-            if self._spellings[j] == "\n":
+        window = self._window
+        for j in range(len(window) - 1, max(-1, len(window) - 4), -1):
+            if window.words[j] is not None:
+                return window.words[j]
+            if window.spellings[j] == "\n":
                 break
         return ""
 
@@ -354,37 +344,16 @@ class Session:
 
     def _recent_words(self) -> RecentWords | None:
         """The caches of the words in the last ``RecentWords.window_chars`` of committed text."""
-        # The first token that starts inside the window: the one after the last token ending before it.
-        cutoff = len(self._committed) - RecentWords.window_chars
-        start = max(1, bisect.bisect_left(self._ends, cutoff) + 1)
-        words = self._history + [w for w in self._word_of[start:] if w is not None]
+        window = self._window
+        start = window.first_at_or_after(len(self._committed) - RecentWords.window_chars)
+        words = self._history + [w for w in window.words[start:] if w is not None]
         if not words:
             return None
-        spellings = self._spellings
-        previous = spellings[-1]  # followers: the words that came after it before
-        followers = [w for before, w in zip(spellings[start - 1:-1], self._word_of[start:])
+        spellings = window.spellings
+        previous = spellings[-1] if spellings else ""  # followers: the words that came after it before
+        # pairs inside the window only: what lies before it may or may not be held
+        followers = [w for before, w in zip(spellings[start:-1], window.words[start + 1:])
                      if before == previous and w is not None]
         if len(self._located) > 4096:
             self._located.clear()  # bounded: a long session must not grow memory without end
         return RecentWords(self._predictor.index, words, followers, self._located, previous)
-
-    def _advance(self, valid: int) -> None:
-        """Bring the LSTM state to the end of ``self._tokens``; cache entries past ``valid`` are stale."""
-        for position in [p for p in self._cache if p > valid]:
-            del self._cache[position]
-        target = len(self._tokens)
-        start = max((p for p in self._cache if p <= target), default=1)
-        if target - start > self.max_feed_tokens:
-            # A huge paste or jump: start fresh from begin-of-text with the last tokens only.
-            self._cache.clear()
-            start = max(1, target - self.max_feed_tokens)
-        state, log_probs = self._cache.get(start) or self._predictor.start
-        model = self._predictor.model
-        for position in range(start, target):
-            log_probs, state = model.feed([self._tokens[position]], state)
-            if target - position <= self.cache_positions:
-                self._cache[position + 1] = (state, log_probs)
-        self._current = (state, log_probs)
-        self._cache[target] = self._current
-        while len(self._cache) > self.cache_positions:
-            self._cache.pop(min(self._cache))  # the oldest text is the least likely to be edited

@@ -46,6 +46,8 @@ _SEPARATOR_CLASS = r"[^\S\n]|[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b\u2060\ufeff]"
 _TOKEN_RE = re.compile(f"{_WORD}|\n|(?!{_SEPARATOR_CLASS})(?!{_WORD_CLASS}).", re.DOTALL)
 _TOKEN_WITH_UNK_RE = re.compile(re.escape(UNKNOWN_MARKER) + "|" + _TOKEN_RE.pattern, re.DOTALL)
 _WORD_CHAR_RE = re.compile(_WORD_CLASS)
+_NON_WORD_CHAR_RE = re.compile(f"(?!{_WORD_CLASS}).", re.DOTALL)
+_SCAN_CHUNK = 256
 _WORD_RUN_RE = re.compile(_WORD)
 _ALNUM_RE = re.compile(r"[^\W_]")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -97,9 +99,22 @@ def tokenize(text: str, *, unknown_marker: bool = False) -> list[str]:
     return [clean_token(t) for t in pattern.findall(text)]
 
 
-def token_spans(text: str, start: int = 0) -> list[tuple[str, int]]:
-    """Tokens of ``text[start:]`` (``start`` at a token boundary), each with its end offset."""
-    return [(clean_token(m.group()), m.end()) for m in _TOKEN_RE.finditer(text, start)]
+def token_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
+    """Tokens of ``text[start:end]`` (both token boundaries), each with its start and end offsets."""
+    matches = _TOKEN_RE.finditer(text, start) if end is None else _TOKEN_RE.finditer(text, start, end)
+    return [(clean_token(m.group()), m.start(), m.end()) for m in matches]
+
+
+def token_boundary_at_or_after(text: str, offset: int) -> int:
+    """The first offset at or after ``offset`` where no word continues across: tokenizing
+    ``text`` from there gives exactly the tokens of the whole text that start there or later."""
+    if offset <= 0:
+        return 0
+    if offset >= len(text):
+        return len(text)
+    if is_word_char(text[offset - 1]) and is_word_char(text[offset]):
+        return _WORD_RUN_RE.match(text, offset).end()
+    return offset
 
 
 def is_word(text: str) -> bool:
@@ -121,11 +136,21 @@ def is_suggestable(word: str) -> bool:
 def split_trailing_word(text: str) -> tuple[str, str]:
     """Split text before the cursor into (committed text, word being typed).
 
-    Scans backwards from the cursor, so the cost is the length of the word, not of the text.
+    Scans backwards from the cursor a chunk at a time, so the cost is the length of the word
+    (at C speed: a pasted megabyte "word" costs milliseconds), not of the text.
     """
     start = len(text)
-    while start > 0 and is_word_char(text[start - 1]):
-        start -= 1
+    while start > 0:
+        lo = max(0, start - _SCAN_CHUNK)
+        chunk = text[lo:start]
+        if _WORD_RUN_RE.fullmatch(chunk):
+            start = lo
+            continue
+        last = None
+        for last in _NON_WORD_CHAR_RE.finditer(chunk):
+            pass
+        start = lo + last.end()
+        break
     return text[:start], text[start:]
 
 

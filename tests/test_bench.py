@@ -319,3 +319,15 @@ def test_perplexity_per_source(bundle, tmp_path, monkeypatch):
     assert rows["books"]["perplexity"] < rows["odd"]["perplexity"]  # the corpus's own phrasing is likelier
     assert rows["odd"]["unknown_rate"] > rows["books"]["unknown_rate"] == 0
     assert "| books | 8 |" in (tmp_path / "sources.md").read_text()
+
+
+def test_edits_time_every_kind_of_edit_and_the_huge_paste(bundle, predictor):
+    from bench.speed import edits, huge_paste
+
+    tokens = ("we went to the shop and then I saw her , she said hi . " * 40).split()
+    found = edits(predictor, tokens, jumps=5, chars=3000)["edits_100kb"]
+    assert found["text_chars"] == 3000
+    assert found["backspace"]["count"] == 3000 and found["jump"]["count"] == found["jump_back"]["count"] == 5
+    assert found["all"]["max_us"] >= found["backspace"]["p99_us"] > 0
+    huge = huge_paste(bundle, tokens, chars=200_000)["paste_10mb"]
+    assert huge["chars"] == 200_000 and huge["ms"] > 0 and huge["string_mb"] > 0

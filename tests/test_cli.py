@@ -4,8 +4,10 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
+from kbpredict import ModelNotFoundError, Predictor
 from kbpredict.cli import cli
 
 
@@ -139,3 +141,33 @@ def test_predict_mixes_in_learned_words_and_learns_nothing(bundle, tmp_path):
     alone = json.loads(run("predict", "Zor", "--model", str(bundle), "--personal", str(personal), "--no-learn",
                            "--json").output)["suggestions"]
     assert "Zorblatt" not in [s["word"] for s in alone]
+
+
+@pytest.mark.parametrize("where", ["directory", "file"])
+def test_an_unreadable_bundle_is_one_line_naming_it(bundle, monkeypatch, where):
+    """Permission errors (a mode-000 directory or file; root ignores chmod, so they are raised here)."""
+    import pathlib
+
+    import kbpredict.bundle
+
+    denied = PermissionError(13, "Permission denied", str(bundle / ("model.json" if where == "directory" else "model.onnx")))
+    if where == "directory":
+        real = pathlib.Path.is_file
+
+        def is_file(self):
+            if self.parent == bundle:
+                raise denied
+            return real(self)
+
+        monkeypatch.setattr(pathlib.Path, "is_file", is_file)
+    else:
+        def digest(path):
+            raise denied
+
+        monkeypatch.setattr(kbpredict.bundle, "file_digest", digest)
+    with pytest.raises(ModelNotFoundError, match="permission denied") as caught:
+        Predictor.load(bundle)
+    assert str(bundle) in str(caught.value)
+    result = run("predict", "hello ", "--model", str(bundle))
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "permission denied" in result.output

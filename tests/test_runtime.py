@@ -6,10 +6,12 @@ import sys
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kbpredict.context import AnchoredStates
 from kbpredict.spacing import Edit
+from kbpredict.text import tokenize
 from kbpredict import (
     DefaultModelMissingError,
     InvalidArgumentError,
@@ -24,13 +26,14 @@ from tests.corpus import NOUNS, VERBS, sentences
 
 
 class CountingModel:
-    """Wraps the ONNX model to count LSTM calls."""
+    """Wraps the ONNX model to count LSTM calls and the tokens they feed."""
 
     def __init__(self, model):
-        self._model, self.calls = model, 0
+        self._model, self.calls, self.tokens = model, 0, 0
 
     def feed(self, ids, state):
         self.calls += 1
+        self.tokens += len(ids)
         return self._model.feed(ids, state)
 
 
@@ -102,7 +105,8 @@ def test_keystrokes_inside_a_word_never_run_the_lstm(predictor, counted):
 
 def test_backspace_across_a_word_boundary_restores_without_recomputing(predictor, counted):
     session = predictor.session()
-    session.type("I would like to see ")
+    for ch in "I would like to see ":
+        session.type(ch)
     expected = session.suggestions(3)
     session.type("the ")
     calls = counted.calls
@@ -113,15 +117,35 @@ def test_backspace_across_a_word_boundary_restores_without_recomputing(predictor
     assert counted.calls == calls and session.current_word == "se"
 
 
+def test_backspace_after_a_paste_feeds_a_window_not_the_text(predictor, counted):
+    span = 3 * AnchoredStates.anchor_chars  # the two chains' context, at most
+    session = predictor.session()
+    text = " ".join(sentences(150, seed=3)) + " "
+    window = max(len(tokenize(text[i:i + span])) for i in range(0, len(text), 20))
+    assert len(tokenize(text)) > 3 * window
+    session.update(text)
+    before = counted.tokens
+    for _ in range(len(text)):
+        tokens = counted.tokens
+        session.backspace(1)
+        assert counted.tokens - tokens <= window
+    assert session.text == ""
+    # each position costs one call from its checkpoint (fewer than a group of tokens) plus the
+    # chains' group calls: linear in the text, not a re-feed of the text per backspace
+    assert counted.tokens - before <= (AnchoredStates.group_tokens + 3) * len(tokenize(text))
+
+
 def test_update_reuses_the_longest_common_prefix(predictor, counted):
+    group = AnchoredStates.group_tokens
     session = predictor.session()
     session.update("We went to Paris to buy a book yesterday. ")
-    calls = counted.calls
+    tokens = counted.tokens
     session.update("We went to Paris to buy a book yesterday. I would like to ")
-    assert counted.calls - calls == 4  # only the new tokens: I, would, like, to
-    calls = counted.calls
+    # only the new tokens (I, would, like, to) and those since the last checkpoint before them
+    assert 4 <= counted.tokens - tokens < 4 + group
+    tokens = counted.tokens
     session.update("We went to Paris to read a book yesterday. ")  # an edit in the middle
-    assert counted.calls - calls == len("read a book yesterday .".split())
+    assert len("read a book yesterday .".split()) <= counted.tokens - tokens < 5 + group
 
 
 def test_accept_returns_the_replacement_and_commits_the_word(predictor):
@@ -189,7 +213,8 @@ def test_a_one_megabyte_paste_is_bounded(predictor, counted):
     started = time.perf_counter()
     session.update(text)
     assert session.suggestions(3)  # the window ends with a word: there are next words to show
-    assert counted.calls <= session.max_feed_tokens + 1  # a window, not 200k LSTM steps
+    # the two chains' windows (at most 2 and 1 anchor spans of text), not 200k tokens
+    assert counted.tokens <= len(tokenize(text[-3 * AnchoredStates.anchor_chars:]))
     assert time.perf_counter() - started < 30
     session.type(" and")  # and typing continues normally afterwards
     assert session.current_word == "and"
@@ -504,16 +529,10 @@ def test_text_format_auto_recognizes_wikitext(sample, expected):
     assert detect_format(sample) == expected
 
 
-def test_up_to_the_feed_limit_the_same_text_gets_the_same_suggestions_however_it_arrived(predictor):
+def test_the_same_text_gets_the_same_suggestions_however_it_arrived(predictor):
+    text = " ".join(sentences(120, seed=70)) + " "
+    assert len(text) > 8 * AnchoredStates.anchor_chars  # far past any window of the context
     session = predictor.session()
-    pieces = sentences(60, seed=70)
-    text = ""
-    for piece in pieces:  # typed, a sentence at a time, up to just under the limit
-        if len(predictor.vocab.encode((text + " " + piece).split())) + 20 > session.max_feed_tokens:
-            break
-        text += " " + piece if text else piece
-    text += " "
-    assert len(text.split()) > 150
     for ch in text:
         session.type(ch)
     typed = [(s.word, s.score) for s in session.suggestions(3)]
@@ -524,10 +543,68 @@ def test_up_to_the_feed_limit_the_same_text_gets_the_same_suggestions_however_it
     jumped.update(text[:40])
     jumped.update(text)
     backspaced = predictor.session()
-    backspaced.update(text + "and more")
-    backspaced.backspace(len("and more"))
+    backspaced.update(text + "and more " + text[:900])
+    backspaced.backspace(len("and more " + text[:900]))
     for other in (pasted, jumped, backspaced):
         assert [(s.word, s.score) for s in other.suggestions(3)] == typed  # bit-identical scores
+
+
+def test_states_from_a_longer_text_are_not_reused_after_backspacing(predictor):
+    # the issue's probe: a state cached while a shortened text was fed must not come back
+    numbers = " ".join(map(str, range(258))) + " "
+    session = predictor.session()
+    session.update(numbers)
+    session.backspace(8)
+    fresh = predictor.session()
+    fresh.update(numbers[:-8])
+    assert [(s.word, s.score) for s in session.suggestions(3)] == [(s.word, s.score) for s in fresh.suggestions(3)]
+
+
+EDITS = st.lists(st.one_of(
+    st.tuples(st.just("type"), st.sampled_from(["the ", "cat", " ", ". ", "sat on a mat", "\n", "I'm ", ", "])),
+    st.tuples(st.just("backspace"), st.integers(1, 30)),
+    st.tuples(st.just("jump"), st.floats(0, 1)),
+    st.tuples(st.just("paste"), st.integers(0, 400)),
+), min_size=1, max_size=40)
+
+
+@pytest.fixture
+def small_windows(monkeypatch):
+    """Windows, groups and caches a few tokens long, so a short edit stream crosses many of them."""
+    from kbpredict.candidates import RecentWords
+    from kbpredict.context import TokenWindow
+
+    for owner, name, value in ((AnchoredStates, "anchor_chars", 40), (AnchoredStates, "group_tokens", 4),
+                               (AnchoredStates, "max_checkpoints", 12), (AnchoredStates, "recent_results", 3),
+                               (AnchoredStates, "switch_tokens", 8), (AnchoredStates, "step_states", 5),
+                               (TokenWindow, "trim_tokens", 8), (TokenWindow, "slack_chars", 50), (TokenWindow, "reach_back_chars", 20),
+                               (RecentWords, "window_chars", 100)):
+        monkeypatch.setattr(owner, name, value)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=EDITS)
+def test_random_edit_streams_match_a_fresh_session_far_past_the_windows(predictor, edits, small_windows):
+    filler = " ".join(sentences(40, seed=11)) + " "
+    session = predictor.session()
+    text = ""
+    for op, arg in edits:
+        if op == "type":
+            session.type(arg)
+            text += arg
+        elif op == "backspace":
+            session.backspace(arg)
+            text = text[: max(0, len(text) - arg)]
+        elif op == "jump":
+            text = text[: int(len(text) * arg)]
+            session.update(text)
+        else:
+            text += filler[:arg]
+            session.update(text)
+        assert session.text == text
+        fresh = predictor.session()
+        fresh.update(text)
+        assert [(s.word, s.score) for s in session.suggestions(3)] == [(s.word, s.score) for s in fresh.suggestions(3)]
 
 
 @pytest.mark.parametrize("field, value, message", [

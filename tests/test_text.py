@@ -5,9 +5,12 @@ from hypothesis import strategies as st
 
 from kbpredict.text import (
     END_OF_LINE,
+    is_word,
+    is_word_char,
     is_suggestable,
     normalize,
     split_trailing_word,
+    token_boundary_at_or_after,
     token_spans,
     tokenize,
 )
@@ -119,6 +122,23 @@ def test_appending_after_a_separator_never_changes_earlier_tokens(head, tail):
 @given(st.text(max_size=80))
 def test_token_spans_resume_at_any_token_end(text):
     spans = token_spans(text)
-    assert [t for t, _ in spans] == tokenize(text)
-    for i, (_, end) in enumerate(spans):
-        assert [t for t, _ in token_spans(text, end)] == [t for t, _ in spans[i + 1 :]]
+    assert [t for t, _, _ in spans] == tokenize(text)
+    for i, (_, _, end) in enumerate(spans):
+        assert [t for t, _, _ in token_spans(text, end)] == [t for t, _, _ in spans[i + 1 :]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab '-.,\n\u0301é", max_size=60), st.integers(min_value=0, max_value=70))
+def test_tokenizing_from_a_boundary_gives_the_whole_texts_tokens_from_there(text, offset):
+    boundary = token_boundary_at_or_after(text, offset)
+    assert offset <= boundary <= len(text) or (offset > len(text) and boundary == len(text))
+    whole = [(t, s) for t, s, _ in token_spans(text) if s >= min(offset, len(text))]
+    assert [(t, s) for t, s, _ in token_spans(text, boundary)] == whole
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=700))
+def test_split_trailing_word_scans_back_to_the_last_separator(text):
+    committed, word = split_trailing_word(text)
+    assert committed + word == text and (word == "" or is_word(word))
+    assert committed == "" or not is_word_char(committed[-1])

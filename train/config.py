@@ -75,6 +75,45 @@ class TrainConfig:
         )
 
 
+# --help text of each flag (the defaults printed with it are the preset's, when one is given)
+HELP: dict[str, str] = {
+    'epochs': 'passes over the training text',
+    'weight_decay': "AdamW's decoupled weight decay",
+    'warmup_steps': 'linear learning-rate warm-up before the cosine decay',
+    'seed': 'random seed (weights, dropout, batch order)',
+    'resume': 'continue from OUT/last.pt: weights, optimizer, schedule, data position and RNG',
+    'progress': 'a progress bar on stderr',
+    'train': 'text files to train on (UTF-8, one paragraph or message per line; .gz too)',
+    'valid': 'held-out text files for validation perplexity',
+    'data': 'a directory prepared by python -m train.prepare (instead of --train/--valid)',
+    'out': 'checkpoints, vocabulary and logs go here',
+    'text_format': 'plain | wikitext | tokens (already tokenized, e.g. PTB) | auto',
+    'vocab': 'an existing sentencepiece model to reuse instead of building one',
+    'init_from': "start from this checkpoint's weights, shape and vocabulary (fine-tuning)",
+    'vocab_size': 'words incl. 3 control ids; keyboards need 20k-32k',
+    'dropout': 'WikiText-2 is small: an unregularized LSTM overfits in ~3 epochs',
+    'batch_size': 'the global batch: divided among torchrun processes and --grad-accum steps',
+    'grad_accum': 'micro-batches per optimizer step (same global batch, less memory)',
+    'bptt': 'truncated back-propagation length, as in Zaremba et al.',
+    'lr': 'Adam; LSTM LMs train well at 1e-3..3e-3',
+    'min_lr_ratio': 'cosine decay ends at lr * min_lr_ratio',
+    'clip': 'gradient-norm clipping',
+    'max_steps': 'stop after this many optimizer steps (0: run all epochs)',
+    'stop_after': 'end this process at this step, saving last.pt; the schedule still runs to the end',
+    'eval_every': 'validate every N steps (0: once per epoch)',
+    'eval_tokens': 'validate on at most this many tokens (0: all)',
+    'checkpoint_every': 'steps between saves of last.pt',
+    'log_every': 'steps between lines of train_log.jsonl (the global mean loss)',
+    'threads': "torch intra-op threads (0: torch's default)",
+    'device': 'auto | cpu | cuda',
+    'bf16': 'bf16 autocast on GPU (ignored on CPU)',
+    'cell': "lstm, or cifg (coupled input and forget gate, Gboard's cell)",
+    'embedding_size': 'word embedding width (the output layer is tied to it)',
+    'hidden_size': 'LSTM width (projected back to the embedding size when they differ)',
+    'num_layers': 'LSTM layers (1 or 2)',
+}
+
+
 PRESETS: dict[str, dict[str, Any]] = {
     # Seconds on a laptop; for tests and smoke runs only.
     "test": dict(vocab_size=2000, embedding_size=32, hidden_size=64, batch_size=8, bptt=16, dropout=0.0,
@@ -99,23 +138,33 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """An argparse parser with one flag per :class:`TrainConfig` field, plus ``--preset``."""
+def build_parser(preset: str | None = None) -> argparse.ArgumentParser:
+    """An argparse parser with one flag per :class:`TrainConfig` field, plus ``--preset``; the
+    defaults shown in ``--help`` are the base ones, with each preset's value beside it."""
     parser = argparse.ArgumentParser(
         prog="python -m train",
-        description="Train a word-level LSTM language model for kbpredict.",
+        description="Train a word-level LSTM language model for kbpredict. Values come from the "
+                    "defaults, then --preset, then the flags given.",
         argument_default=argparse.SUPPRESS,  # only flags given on the command line override
     )
-    parser.add_argument("--preset", choices=sorted(PRESETS), help="start from a named configuration")
+    parser.add_argument("--preset", choices=sorted(PRESETS),
+                        help="start from a named configuration: test (seconds, smoke runs), tiny (1.5 MB "
+                             "bundle), default (the shipped 5 MB model), ptb (Penn Treebank)")
     defaults = TrainConfig()
     for f in dataclasses.fields(TrainConfig):
         default = getattr(defaults, f.name)
+        text = HELP.get(f.name, f.name.replace("_", " "))
+        presets = ", ".join(f"{name}: {values[f.name]}" for name, values in sorted(PRESETS.items())
+                            if f.name in values)
+        if isinstance(default, list):
+            parser.add_argument(_flag(f.name), nargs="+", metavar="FILE", help=text)
+            continue
+        shown = f"{text} (default: {default!s}" + (f"; presets: {presets}" if presets else "") + ")"
+        shown = shown.replace("%", "%%")
         if isinstance(default, bool):
-            parser.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, help=f"(default: {default})")
-        elif isinstance(default, list):
-            parser.add_argument(_flag(f.name), nargs="+", metavar="FILE", help="one or more text files")
+            parser.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, help=shown)
         else:
-            parser.add_argument(_flag(f.name), type=type(default), help=f"(default: {default})")
+            parser.add_argument(_flag(f.name), type=type(default), help=shown)
     return parser
 
 
