@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     latency.add_argument("--test", default=str(DEFAULT_TEST))
     latency.add_argument("--words", type=int, default=5_000)
     latency.add_argument("--cold-runs", type=int, default=5)
+    latency.add_argument("--out", help="also write the figures here (JSON, and a .md table beside it)")
 
     throughput = sub.add_parser("train-throughput", help="training tokens/s: 1 process vs DDP processes")
     throughput.add_argument("--data", required=True, help="a directory from python -m train.prepare")
@@ -211,6 +212,18 @@ def main(argv: list[str] | None = None) -> int:
             if args.fp32_model:
                 rows.append(measure(Path(args.fp32_model), tokens, cold_runs=args.cold_runs))
             print(json.dumps(rows, indent=2))
+            if args.out:
+                from .report import speed_table
+                from .run import repo_path
+
+                for row in rows:
+                    row["bundle"] = repo_path(row["bundle"])
+                command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+                Path(args.out).write_text(json.dumps({"command": command, "test": repo_path(args.test),
+                                                      "words": len(tokens), "rows": rows}, indent=2) + "\n")
+                Path(args.out).with_suffix(".md").write_text(
+                    f"`{command}` ({len(tokens):,} words of {repo_path(args.test)}, one thread)\n\n"
+                    + "\n".join(speed_table(rows)) + "\n", encoding="utf-8")
     except KbpredictError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelCorruptError, ModelFormatError, ModelNotFoundError
+from .errors import KbpredictError, ModelCorruptError, ModelFormatError, ModelNotFoundError
 
 SIDECAR = "model.json"
 FORMAT = "kbpredict-bundle"
@@ -121,6 +121,8 @@ def read_bundle(directory: str | Path, *, verify: bool = True) -> tuple[Path, Bu
     an unreadable directory or file (permissions, I/O errors) included."""
     try:
         return _read_bundle(Path(directory).expanduser(), verify)
+    except KbpredictError:
+        raise  # (some are OSErrors too) already clear
     except OSError as exc:
         raise unreadable(exc, directory) from None
 
