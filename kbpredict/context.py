@@ -75,7 +75,6 @@ class TokenWindow:
         if keep == 0 or resume < need_from - self.slack_chars:
             # Nothing reusable, or what is reusable lies far behind (a huge paste): start afresh
             # at the token boundary the context needs.
-            self._replace(0, [])
             keep, self.covered_from = 0, need_from
             resume = self.origin = token_boundary_at_or_after(committed, need_from)
         elif need_from < self.covered_from:
@@ -170,19 +169,16 @@ class AnchoredStates:
         latest = committed_length // self.anchor_chars
         first = self._first(window, latest)
         count = len(window) - first
-        held = self._results.get(committed_length)
+        held = self._results.pop(committed_length, None)
         if latest > 0 and count < self.switch_tokens:
             if held is None:
                 held = self._state(window, latest - 1, self._first(window, latest - 1))
             self._checkpoint(window, latest, first, count // self.group_tokens, self.prefetch_groups)
         elif held is None:
             held = self._state(window, latest, first)
-        if committed_length in self._results:
-            self._results.move_to_end(committed_length)
-        else:
-            self._results[committed_length] = held
-            while len(self._results) > self.recent_results:
-                self._results.popitem(last=False)
+        self._results[committed_length] = held  # the most recently used last
+        while len(self._results) > self.recent_results:
+            self._results.popitem(last=False)
         return held
 
     def _state(self, window: TokenWindow, chain: int, first: int) -> tuple["State", np.ndarray]:

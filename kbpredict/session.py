@@ -23,7 +23,6 @@ only on the text, so the guarantee above holds for it as well.
 
 from __future__ import annotations
 
-import bisect
 import functools
 import math
 import re
