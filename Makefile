@@ -19,7 +19,7 @@ THREADS ?= 2
 PTB_RUN ?= runs/ptb
 PTB_EPOCHS ?= 18
 
-.PHONY: test test-fast demo default-model verify-default tiny-model ptb bench bench-models bench-quick presage clean
+.PHONY: test test-fast demo default-model verify-default mobile-model tiny-model ptb bench bench-models bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +90,13 @@ verify-default: $(VENV)/.installed-dev
 	$(BIN)/python -m export.verify kbpredict/models/default --valid $(CONV)/valid.txt \
 		$(if $(wildcard $(DEFAULT_RUN)/best.pt),--checkpoint $(DEFAULT_RUN)/best.pt)
 
+# The shipped model for apps outside Python (Android, iOS, Node, ...): a copy of the bundle with
+# model.ort (ORT format, checked equal to model.onnx), required_operators.config and words.txt.
+MOBILE_OUT ?= build/mobile/default
+mobile-model: $(VENV)/.installed-runtime
+	rm -rf $(MOBILE_OUT)
+	$(BIN)/python -m export.mobile kbpredict/models/default --out $(MOBILE_OUT)
+
 tiny-model: $(VENV)/.installed-dev $(MIX_DATA_TINY)/manifest.json
 	$(BIN)/python -m train --data $(MIX_DATA_TINY) --out $(TINY_RUN) --preset tiny --threads $(THREADS) --max-steps $(TINY_STEPS) \
 		$(if $(wildcard $(TINY_RUN)/last.pt),--resume)
@@ -124,6 +131,8 @@ bench: $(VENV)/.installed-bench presage
 		--out bench/results/personal_latency.json $(if $(MODEL),--model $(MODEL))
 	$(BIN)/python -m bench typos --test $(DATA)/conversational/test.txt --samples 2000 \
 		--out bench/results/typos.json $(if $(MODEL),--model $(MODEL))
+	$(BIN)/python -m bench serve --test $(DATA)/conversational/test.txt --out bench/results/serve.json \
+		$(if $(MODEL),--model $(MODEL))
 
 # bench/results/models.md: the WikiText-only default that the conversational one replaced (taken
 # from git history, commit $(OLD_DEFAULT_COMMIT)), the shipped default, and tiny (make tiny-model).

@@ -57,7 +57,17 @@ def main(argv: list[str] | None = None) -> int:
     latency.add_argument("--test", default=str(DEFAULT_TEST))
     latency.add_argument("--words", type=int, default=5_000)
     latency.add_argument("--cold-runs", type=int, default=5)
+    latency.add_argument("--ort", action="store_true",
+                         help="also the model in ORT format (model.ort, added to a copy by python -m export.mobile)")
     latency.add_argument("--out", help="also write the figures here (JSON, and a .md table beside it)")
+
+    served = sub.add_parser("serve", help="kbpredict serve under a scripted client: 100,000 requests, 1%% malformed")
+    served.add_argument("--model")
+    served.add_argument("--test", default=str(DEFAULT_TEST), help="text the sessions type")
+    served.add_argument("--requests", type=int, default=100_000)
+    served.add_argument("--sessions", type=int, default=100)
+    served.add_argument("--malformed", type=float, default=0.01, help="share of malformed lines")
+    served.add_argument("--out", help="write the JSON here too (and a .md table beside it)")
 
     throughput = sub.add_parser("train-throughput", help="training tokens/s: 1 process vs DDP processes")
     throughput.add_argument("--data", required=True, help="a directory from python -m train.prepare")
@@ -196,6 +206,24 @@ def main(argv: list[str] | None = None) -> int:
             save_json(found, Path(args.out))
             Path(args.out).with_suffix(".md").write_text(source_table(found), encoding="utf-8")
             print(source_table(found))
+        elif args.command == "serve":
+            from .protocol import load_test_tokens
+            from .serve import run as serve_run
+            from .serve import table as serve_table
+
+            found = serve_run(_model(args.model) if args.model else None, load_test_tokens(args.test, 20_000),
+                              args.requests, args.sessions, args.malformed)
+            command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+            print(serve_table(found))
+            if args.out:
+                from .report import save_json
+                from .run import repo_path
+
+                save_json({"command": command, "test": repo_path(args.test), **found}, Path(args.out))
+                Path(args.out).with_suffix(".md").write_text(f"`{command}`\n\n" + serve_table(found), encoding="utf-8")
+            if not (found["every_line_answered"] and found["expected_outcomes"] and found["exit_code"] == 0):
+                print(f"error: the server failed the script: {found['stderr'][-500:]}", file=sys.stderr)
+                return 1
         elif args.command == "train-throughput":
             from .training import measure as throughput
 
@@ -204,13 +232,26 @@ def main(argv: list[str] | None = None) -> int:
             if args.out:
                 Path(args.out).write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "rows": rows}, indent=2))
         else:
+            import tempfile
+
             from .protocol import load_test_tokens
-            from .speed import measure
+            from .run import ort_bundle
+            from .speed import measure, memory_bandwidth, physical_limit
 
             tokens = load_test_tokens(args.test, args.words)
             rows = [measure(_model(args.model), tokens, cold_runs=args.cold_runs)]
+            if args.ort:
+                with tempfile.TemporaryDirectory(prefix="kbpredict-bench-ort-") as tmp:
+                    mobile = ort_bundle(_model(args.model), Path(tmp) / "bundle")
+                    if mobile is not None:
+                        rows.append(measure(mobile, tokens, cold_runs=args.cold_runs, model_format="ort",
+                                            edits_too=False))
+                        rows[-1]["bundle"] = rows[0]["bundle"] + " + python -m export.mobile"
             if args.fp32_model:
                 rows.append(measure(Path(args.fp32_model), tokens, cold_runs=args.cold_runs))
+            bandwidth = memory_bandwidth()
+            for row in rows:
+                row["physical_limit"] = physical_limit(row, bandwidth)
             print(json.dumps(rows, indent=2))
             if args.out:
                 from .report import speed_table
@@ -220,10 +261,11 @@ def main(argv: list[str] | None = None) -> int:
                     row["bundle"] = repo_path(row["bundle"])
                 command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
                 Path(args.out).write_text(json.dumps({"command": command, "test": repo_path(args.test),
-                                                      "words": len(tokens), "rows": rows}, indent=2) + "\n")
+                                                      "words": len(tokens), "memory_bandwidth": bandwidth,
+                                                      "rows": rows}, indent=2) + "\n")
                 Path(args.out).with_suffix(".md").write_text(
                     f"`{command}` ({len(tokens):,} words of {repo_path(args.test)}, one thread)\n\n"
-                    + "\n".join(speed_table(rows)) + "\n", encoding="utf-8")
+                    + "\n".join(speed_table(rows, bandwidth)) + "\n", encoding="utf-8")
     except KbpredictError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

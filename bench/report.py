@@ -53,36 +53,56 @@ def accuracy_table(rows: list[dict]) -> list[str]:
     return lines
 
 
-def speed_table(speeds: list[dict]) -> list[str]:
+def _cells(speeds: list[dict], show) -> str:
+    """One table row's cells: ``show(figures)`` per column, "–" where a column lacks the figure."""
+    cells = []
+    for s in speeds:
+        try:
+            cells.append(show(s))
+        except (KeyError, TypeError):
+            cells.append("–")
+    return " | ".join(cells)
+
+
+def speed_table(speeds: list[dict], bandwidth: dict | None = None) -> list[str]:
     lines = ["| figure | " + " | ".join(s["precision"] for s in speeds) + " |", "|---" * (len(speeds) + 1) + "|"]
-    rows = [("in-word keystroke median / p95 / p99 (µs)", "in_word_keystroke"),
-            ("word commit median / p95 / p99 (µs)", "word_commit"),
-            ("200-word paste median / p95 / p99 (µs)", "paste_200_words")]
+    rows = [("in-word keystroke: type + suggestions, median / p95 / p99 (µs)", "in_word_keystroke"),
+            ("word commit: type + suggestions, median / p95 / p99 (µs)", "word_commit"),
+            ("200-word paste: update + suggestions, median / p95 / p99 (µs)", "paste_200_words"),
+            ("LSTM step alone (one token, the model call), median / p95 / p99 (µs)", "model_step")]
     for label, key in rows:
-        lines.append(f"| {label} | " + " | ".join(
-            f"{s[key]['median_us']:.0f} / {s[key]['p95_us']:.0f} / {s[key]['p99_us']:.0f}" for s in speeds) + " |")
-    if all("edits_100kb" in s for s in speeds):
-        for label, kind in (("100 KB text, every edit below: median / p99 / max (µs)", "all"),
-                            ("… backspace run from the end to the start", "backspace"),
-                            ("… cursor jump to a random position", "jump"), ("… jump back to the end", "jump_back"),
-                            ("… accept a suggestion mid-text", "accept"), ("… 10-character paste mid-text", "paste_10_chars")):
-            lines.append(f"| {label} | " + " | ".join(
-                f"{s['edits_100kb'][kind]['median_us']:.0f} / {s['edits_100kb'][kind]['p99_us']:.0f} / "
-                f"{s['edits_100kb'][kind]['max_us']:.0f}" for s in speeds) + " |")
-    if all("paste_10mb" in s for s in speeds):
+        lines.append(f"| {label} | " + _cells(
+            speeds, lambda s: f"{s[key]['median_us']:.0f} / {s[key]['p95_us']:.0f} / {s[key]['p99_us']:.0f}") + " |")
+    if bandwidth:
+        lines.append(f"| memory floor: weight bytes ÷ {bandwidth['read_gb_per_s']:.1f} GB/s single-core read bandwidth "
+                     "(µs) | " + _cells(speeds, lambda s: f"{s['physical_limit']['floor_us']:.0f} "
+                                                       f"({s['weight_bytes'] / 1e6:.2f} MB)") + " |")
+        lines.append("| word commit median ÷ floor; LSTM step median ÷ floor | " + _cells(
+            speeds, lambda s: f"{s['physical_limit']['commit_median_over_floor']:.1f}×; "
+                              f"{s['physical_limit']['step_median_over_floor']:.1f}×") + " |")
+    for label, kind in (("100 KB text, every edit below: median / p99 / max (µs)", "all"),
+                        ("… backspace run from the end to the start", "backspace"),
+                        ("… cursor jump to a random position", "jump"), ("… jump back to the end", "jump_back"),
+                        ("… accept a suggestion mid-text", "accept"), ("… 10-character paste mid-text", "paste_10_chars")):
+        if any("edits_100kb" in s for s in speeds):
+            lines.append(f"| {label} | " + _cells(
+                speeds, lambda s: f"{s['edits_100kb'][kind]['median_us']:.0f} / {s['edits_100kb'][kind]['p99_us']:.0f} / "
+                                  f"{s['edits_100kb'][kind]['max_us']:.0f}") + " |")
+    if any("paste_10mb" in s for s in speeds):
         lines.append("| 10 MB paste: update + suggestions (ms); peak RSS growth (MB) over the pasted string's "
-                     "own size | " + " | ".join(f"{s['paste_10mb']['ms']:.0f}; {s['paste_10mb']['peak_rss_growth_mb']:.0f} "
-                                              f"({s['paste_10mb']['string_mb']:.0f} MB string)" for s in speeds) + " |")
-    lines.append("| cold load: bundle load to first suggestion (ms) | " + " | ".join(
-        f"{s['load_to_first_suggestion_ms']:.0f}" for s in speeds) + " |")
-    lines.append("| cold start in a fresh process: imports + load + first suggestion (ms) | " + " | ".join(
-        f"{s['cold_start_ms']:.0f} ({s['import_ms']:.0f} imports)" for s in speeds) + " |")
-    lines.append("| peak RSS after 2,000 typed words (MB) | " + " | ".join(
-        f"{s['peak_rss_mb']:.1f} ({s['rss_after_import_mb']:.1f} after import)" for s in speeds) + " |")
-    if all("rss_anon_mb" in s for s in speeds):
-        lines.append("| of which private (RssAnon) / mapped files, shared libraries (RssFile) (MB) | " + " | ".join(
-            f"{s['rss_anon_mb']:.1f} / {s['rss_file_mb']:.1f}" for s in speeds) + " |")
-    lines.append("| bundle size (MB) | " + " | ".join(f"{s['bundle_bytes'] / 1e6:.2f}" for s in speeds) + " |")
+                     "own size | " + _cells(speeds, lambda s: f"{s['paste_10mb']['ms']:.0f}; "
+                                                            f"{s['paste_10mb']['peak_rss_growth_mb']:.0f} "
+                                                            f"({s['paste_10mb']['string_mb']:.0f} MB string)") + " |")
+    lines.append("| cold load: bundle load to first suggestion (ms) | " + _cells(
+        speeds, lambda s: f"{s['load_to_first_suggestion_ms']:.0f}") + " |")
+    lines.append("| cold start in a fresh process: imports + load + first suggestion (ms) | " + _cells(
+        speeds, lambda s: f"{s['cold_start_ms']:.0f} ({s['import_ms']:.0f} imports)") + " |")
+    lines.append("| peak RSS after 2,000 typed words (MB) | " + _cells(
+        speeds, lambda s: f"{s['peak_rss_mb']:.1f} ({s['rss_after_import_mb']:.1f} after import)") + " |")
+    lines.append("| of which private (RssAnon) / mapped files, shared libraries (RssFile) (MB) | " + _cells(
+        speeds, lambda s: f"{s['rss_anon_mb']:.1f} / {s['rss_file_mb']:.1f}") + " |")
+    lines.append("| bundle size (MB): the files its runtime loads | " + _cells(
+        speeds, lambda s: f"{s['bundle_bytes'] / 1e6:.2f} ({', '.join(s['files'])})") + " |")
     return lines
 
 
@@ -174,8 +194,20 @@ def write_report(results: dict, directory: Path) -> Path:
                   + (" Not comparable with published WikiText-2 perplexities (245,569 test tokens, one stream, "
                      "WikiText's own 33k vocabulary): here headings are dropped, the state is reset at each "
                      "article and the vocabulary is this model's." if "wikitext-2" in p["test_file"] else ""), ""]
-    lines += ["## Speed, memory and size (one CPU thread)", ""] + speed_table(speeds)
-    lines += ["", f"Latency is measured on the headline text ({texts[0]['name']})."]
+    lines += ["## Speed, memory and size (one CPU thread)", ""] + speed_table(speeds, results.get("memory_bandwidth"))
+    lines += ["", f"Latency is measured on the headline text ({texts[0]['name']}), keystroke by keystroke through "
+              "one `Session`: each figure is the edit call plus `suggestions()`, what a keyboard waits for."]
+    if any(s.get("model_format") == "ort" for s in speeds):
+        lines += ["", "The `model.ort` column runs the same int8 model in onnxruntime's ORT format (what its mobile "
+                  "and minimal builds load; `python -m export.mobile`) through the same Python session; the edits "
+                  "and the 10 MB paste, the session's own work, are measured once. Its size counts the files an app "
+                  "outside Python ships: `model.ort`, `words.txt`, `words.tsv.gz`, `model.json`."]
+    if results.get("memory_bandwidth"):
+        lines += ["", "The memory floor is the least time one LSTM step can take on this core: every weight byte is "
+                  "read once per step (the tied output matrix whole, for the next-word distribution), at the "
+                  "single-core read bandwidth measured in the same run (numpy reductions over a "
+                  f"{results['memory_bandwidth']['array_mb']} MB array). Where the CPU's last-level cache holds the "
+                  "weights, a step can run below this floor; a phone's caches mostly do not hold them."]
     lines += ["", "## Goals", ""] + goals_table(texts, speeds[0])
     lines += ["", "Plots: `latency.png` (latency distributions of both engines), `accuracy.png` (KSR and top-k, "
               "headline text)."]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +19,7 @@ from .engines import KbpredictEngine
 from .perplexity import perplexity
 from .protocol import load_test_tokens, simulate
 from .report import save_json, write_report
-from .speed import keystroke_samples, measure, percentiles
+from .speed import keystroke_samples, measure, memory_bandwidth, percentiles, physical_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -138,6 +139,21 @@ def presage_accuracy(database: Path, name: str, tokens: list[str], k: int = 3) -
     return {**result.to_dict(), "key_latency": key_latency(counts)}, counts.in_word_seconds + counts.commit_seconds
 
 
+def ort_bundle(bundle: Path, scratch: Path) -> Path | None:
+    """The bundle with its ORT-format model: itself if it has one, else a copy with the mobile
+    files added (``python -m export.mobile``) at ``scratch``; None (and a note) if that fails."""
+    if Predictor.load(bundle, verify=False).info.ort_file:
+        return bundle
+    from export.mobile import add_mobile_files
+
+    try:
+        add_mobile_files(bundle, scratch)
+    except Exception as exc:  # the .onnx figures stand on their own
+        print(f"[bench] model.ort skipped: {exc}", file=sys.stderr)
+        return None
+    return scratch
+
+
 def repo_path(path: str | os.PathLike) -> str:
     """A path as results record it: relative to the repository root when inside it (so a result
     names the file a checkout has, e.g. ``kbpredict/models/default``), else as given."""
@@ -199,12 +215,20 @@ def run_all(bundle: Path | None, results_dir: Path, words: int, *, tests: list[P
     print("[bench] latency, cold start and memory (one thread)", file=sys.stderr)
     headline = load_test_tokens(str(tests[0]), words)
     speed = [measure(bundle, headline, cold_runs=cold_runs)]
+    with tempfile.TemporaryDirectory(prefix="kbpredict-bench-ort-") as tmp:
+        mobile = ort_bundle(bundle, Path(tmp) / "bundle")
+        if mobile is not None:
+            speed.append(measure(mobile, headline, cold_runs=cold_runs, model_format="ort", edits_too=False))
+            speed[-1]["bundle"] = f"{repo_path(bundle)} + python -m export.mobile"
     if fp32_bundle:
         speed.append(measure(fp32_bundle, headline, cold_runs=cold_runs))
+    bandwidth = memory_bandwidth()
+    for figures in speed:
+        figures["physical_limit"] = physical_limit(figures, bandwidth)
     in_word, commits = keystroke_samples(predictor, headline[:3000])
     samples["kbpredict in-word key"] = [s * 1e6 for s in in_word]
     samples["kbpredict word commit"] = [s * 1e6 for s in commits]
-    save_json({"speed": speed}, results_dir / "latency.json")
+    save_json({"speed": speed, "memory_bandwidth": bandwidth}, results_dir / "latency.json")
 
     ppl = [perplexity(predictor, str(p), max_tokens=ppl_tokens, progress=Progress(f"perplexity {text_label(p)}"))
            for p in ppl_tests if p.is_file()]
@@ -215,7 +239,7 @@ def run_all(bundle: Path | None, results_dir: Path, words: int, *, tests: list[P
         "started": started, "seconds": time.time() - clock, "machine": f"{os.cpu_count()} cores",
         "model": {"path": str(bundle), "precision": info.precision, "parameters": info.shape.parameters,
                   "vocabulary": info.shape.vocab_size, "cell": info.shape.cell, "hidden_size": info.shape.hidden_size},
-        "texts": texts, "speed": speed, "perplexity": ppl, "latency_samples": samples,
+        "texts": texts, "speed": speed, "memory_bandwidth": bandwidth, "perplexity": ppl, "latency_samples": samples,
     }
     save_json({k: v for k, v in results.items() if k != "latency_samples"}, results_dir / "results.json")
     return write_report(results, results_dir)

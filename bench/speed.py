@@ -176,7 +176,7 @@ def status_kb(field):
 def peak_kb():
     return status_kb("VmHWM")
 rss_import = peak_kb()
-predictor = Predictor.load(sys.argv[1])
+predictor = Predictor.load(sys.argv[1], model_format=sys.argv[2])
 predictor.suggest("The ", 3)
 first = time.perf_counter()
 session = predictor.session()
@@ -190,12 +190,13 @@ print(json.dumps({"import_s": imported - start, "load_to_first_suggestion_s": fi
 """
 
 
-def cold_start(bundle: Path, tokens: list[str], runs: int = 5) -> dict:
+def cold_start(bundle: Path, tokens: list[str], runs: int = 5, model_format: str = "onnx") -> dict:
     """Fresh processes: import, load and first suggestion; peak RSS after typing 2,000 words."""
     text = " ".join(tokens[:2000]) + " "
     results = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", _COLD_SCRIPT, str(bundle)], input=text, capture_output=True,
+        out = subprocess.run([sys.executable, "-c", _COLD_SCRIPT, str(bundle), model_format], input=text,
+                             capture_output=True,
                              text=True, check=True)
         results.append(json.loads(out.stdout))
     median = {key: float(np.median([r[key] for r in results])) for key in results[0]}
@@ -213,17 +214,77 @@ def cold_start(bundle: Path, tokens: list[str], runs: int = 5) -> dict:
     }
 
 
-def bundle_size(bundle: Path) -> dict:
-    """Bytes on disk of each bundle file."""
-    files = {p.name: p.stat().st_size for p in sorted(Path(bundle).iterdir()) if p.is_file()}
+def bundle_size(bundle: Path, names: list[str] | None = None) -> dict:
+    """Bytes on disk of each bundle file (``names``: only those)."""
+    files = {p.name: p.stat().st_size for p in sorted(Path(bundle).iterdir())
+             if p.is_file() and (names is None or p.name in names)}
     return {"bundle_bytes": sum(files.values()), "files": files}
 
 
-def measure(bundle: Path, tokens: list[str], k: int = 3, cold_runs: int = 5) -> dict:
-    """Every speed figure of one bundle, on one onnxruntime thread."""
-    predictor = Predictor.load(bundle, threads=1)
-    return {
-        "bundle": str(bundle), "precision": predictor.info.precision, "threads": 1,
-        **keystrokes(predictor, tokens, k), **paste(predictor, tokens, k), **edits(predictor, tokens, k),
-        **huge_paste(bundle, tokens), **cold_start(bundle, tokens, cold_runs), **bundle_size(bundle),
-    }
+def model_step(predictor: Predictor, repeats: int = 2000) -> dict:
+    """The LSTM step alone (one token, ``OnnxLanguageModel.feed``): what a word commit costs the model."""
+    model, state = predictor.model, predictor.start[0]
+    ids = np.random.default_rng(0).integers(3, predictor.info.shape.vocab_size, size=repeats + 100)
+    times = []
+    for i, token in enumerate(ids):
+        start = time.perf_counter()
+        model.feed([int(token)], state)
+        if i >= 100:
+            times.append(time.perf_counter() - start)
+    return {"model_step": percentiles(times)}
+
+
+def weight_bytes(model_path: Path) -> int:
+    """Bytes of the model's weights (every initializer): what one LSTM step must read at least,
+    since the tied output matrix is read whole for every next-word distribution."""
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:  # the runtime alone: the file is nearly all weights
+        return Path(model_path).stat().st_size
+    model = onnx.load(str(model_path))
+    return int(sum(numpy_helper.to_array(t).nbytes for t in model.graph.initializer))
+
+
+def memory_bandwidth(megabytes: int = 512, repeats: int = 5) -> dict:
+    """Single-core read bandwidth from main memory: the best of a few passes of numpy reductions
+    over an array far larger than the caches (numpy reductions run on one thread)."""
+    data = np.ones(megabytes * 2**20 // 8, dtype=np.int64)
+    best = float("inf")
+    for _ in range(repeats):
+        for reduce in (np.sum, np.max):
+            start = time.perf_counter()
+            reduce(data)
+            best = min(best, time.perf_counter() - start)
+    return {"read_gb_per_s": round(data.nbytes / best / 1e9, 2), "array_mb": megabytes}
+
+
+# What an app outside Python ships of a bundle with the mobile files (python -m export.mobile).
+MOBILE_FILES = ["model.ort", "words.txt", "words.tsv.gz", "model.json"]
+
+
+def measure(bundle: Path, tokens: list[str], k: int = 3, cold_runs: int = 5, model_format: str = "onnx",
+            edits_too: bool = True) -> dict:
+    """Every speed figure of one bundle, on one onnxruntime thread. ``model_format="ort"`` runs
+    ``model.ort``; ``edits_too=False`` leaves out the 100 KB edits and the 10 MB paste (the
+    session's own work, the same for either format)."""
+    predictor = Predictor.load(bundle, threads=1, model_format=model_format)
+    label = predictor.info.precision + (", model.ort" if model_format == "ort" else "")
+    figures = {"bundle": str(bundle), "precision": label, "model_format": model_format, "threads": 1,
+               **keystrokes(predictor, tokens, k), **paste(predictor, tokens, k), **model_step(predictor)}
+    if edits_too:
+        figures.update(edits(predictor, tokens, k))
+        figures.update(huge_paste(bundle, tokens))
+    figures.update(cold_start(bundle, tokens, cold_runs, model_format))
+    figures.update(bundle_size(bundle, MOBILE_FILES if model_format == "ort" else None))
+    figures["weight_bytes"] = weight_bytes(Path(bundle) / predictor.info.model_file)  # model.ort: the same weights
+    return figures
+
+
+def physical_limit(speed: dict, bandwidth: dict) -> dict:
+    """How far a word commit (and the bare LSTM step) is from the memory-bandwidth floor: the
+    model's weight bytes read once at the measured single-core bandwidth."""
+    floor_us = speed["weight_bytes"] / (bandwidth["read_gb_per_s"] * 1e9) * 1e6
+    return {"floor_us": round(floor_us, 1),
+            "commit_median_over_floor": round(speed["word_commit"]["median_us"] / floor_us, 2),
+            "step_median_over_floor": round(speed["model_step"]["median_us"] / floor_us, 2)}

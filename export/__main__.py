@@ -1,4 +1,4 @@
-"""``python -m export --checkpoint CKPT --out BUNDLE_DIR [--fp32] [--valid FILE] [--skip-parity]``
+"""``python -m export --checkpoint CKPT --out BUNDLE_DIR [--fp32] [--valid FILE] [--skip-parity] [--ort]``
 
 Parity (torch vs ONNX fp32 vs ONNX int8, token by token vs multi-token feeds) is checked on a
 validation text. A bundle that fails it is written marked failed -- ``Predictor.load`` refuses it --
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .mobile import main as mobile_main
 from .parity import format_report
 
 
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="text for the completion word list (default: the training text, if present)")
     parser.add_argument("--words-min-count", type=int, default=2, help="keep words seen this often (default 2)")
     parser.add_argument("--no-words", action="store_true", help="ship no completion word list")
+    parser.add_argument("--ort", action="store_true",
+                        help="also write model.ort, its reduced operator config and words.txt, for apps outside "
+                             "Python (the same as python -m export.mobile BUNDLE afterwards)")
     parser.add_argument("--skip-parity", action="store_true",
                         help="export without checking parity (model.json records it was not checked)")
     args = parser.parse_args(argv)
@@ -45,13 +49,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{size / 1e6:.2f} MB")
     if report is None:
         print("parity not checked (--skip-parity)")
-        return 0
-    print(format_report(report))
-    if not report.passed:
-        print(f"error: {args.out} failed its parity check and is marked failed: Predictor.load refuses it",
-              file=sys.stderr)
-        return 1
-    return 0
+    else:
+        print(format_report(report))
+        if not report.passed:
+            print(f"error: {args.out} failed its parity check and is marked failed: Predictor.load refuses it",
+                  file=sys.stderr)
+            return 1
+    return mobile_main([args.out]) if args.ort else 0
 
 
 if __name__ == "__main__":

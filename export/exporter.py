@@ -17,7 +17,8 @@ from kbpredict.lm import OnnxLanguageModel
 from train.checkpoint import load_checkpoint, load_model
 from train.config import ModelConfig
 
-from .onnx_graph import build_graph
+from .mobile import OPERATORS_FILE, ORT_FILE, WORDS_FILE
+from .onnx_graph import build_graph, graph_operators
 from .parity import ParityReport, check_parity, default_validation_file, validation_ids
 from .quantize import large_float_tensors, precision_report, quantize_int8
 from .wordlist import build_wordlist, training_sources, write_wordlist
@@ -28,7 +29,7 @@ WORDLIST_FILE = "words.tsv.gz"
 
 
 def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
-          metrics: dict, wordlist: bool = False) -> BundleInfo:
+          metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = ()) -> BundleInfo:
     names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else [])
     return BundleInfo(
         shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
@@ -38,7 +39,7 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
         files=describe_files(directory, names) if directory else {},
         model_file=MODEL_FILE, vocab_file=VOCAB_FILE, wordlist_file=WORDLIST_FILE if wordlist else None,
         precision=precision, training=training, metrics=metrics,
-        start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line),
+        start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line), operators=operators,
     )
 
 
@@ -104,16 +105,21 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             ids = validation_ids(valid, vocab, positions, payload["train_config"].get("text_format", "auto"))
             report = check_parity(model, fp32_lm, int8_lm, ids)
             metrics["parity"] = {"valid_file": str(Path(valid).resolve()), **report.to_dict()}
+        operators = tuple(graph_operators(onnx.load(str(final))))
         outputs = [(MODEL_FILE, final), (VOCAB_FILE, Path(tmp) / VOCAB_FILE)]
         if extra:
             outputs.append((WORDLIST_FILE, Path(tmp) / WORDLIST_FILE))
-        elif (out_dir / WORDLIST_FILE).exists():
-            (out_dir / WORDLIST_FILE).unlink()  # a stale list from an earlier export would not match
+        # Files of an earlier export that would not match this model (the mobile files are
+        # written afresh by --ort / python -m export.mobile).
+        stale = ([] if extra else [WORDLIST_FILE]) + [ORT_FILE, OPERATORS_FILE, WORDS_FILE]
+        for name in stale:
+            if (out_dir / name).exists():
+                (out_dir / name).unlink()
         for name, source in outputs:
             shutil.copyfile(source, out_dir / f".{name}.tmp")
             os.replace(out_dir / f".{name}.tmp", out_dir / name)
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
-                 wordlist=bool(extra))
+                 wordlist=bool(extra), operators=operators)
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)

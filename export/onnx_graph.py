@@ -116,3 +116,19 @@ def build_graph(state_dict: dict[str, "np.ndarray"], config: ModelConfig,
     model.ir_version = 8  # readable by onnxruntime >= 1.10 and mobile runtimes of that age
     onnx.checker.check_model(model)
     return model
+
+
+def graph_operators(model: onnx.ModelProto) -> list[str]:
+    """Every operator the graph uses as ``domain;opset;Op``, the opset being the version that
+    defined the operator as the model imports it (the form of onnxruntime's reduced operator
+    configs). Contrib operators (``com.microsoft``) take their domain's imported version."""
+    from onnx import defs
+
+    imported = {entry.domain or "ai.onnx": entry.version for entry in model.opset_import}
+    found = set()
+    for node in model.graph.node:
+        domain = node.domain or "ai.onnx"
+        version = (defs.get_schema(node.op_type, imported[domain]).since_version if domain == "ai.onnx"
+                   else imported[domain])
+        found.add(f"{domain};{version};{node.op_type}")
+    return sorted(found)

@@ -63,6 +63,13 @@ class BundleInfo:
     # older exports): begin-of-text alone. Exports write begin-of-text then end-of-line: in
     # training text a message starts after a line break, so that is the context a model knows.
     start_ids: tuple[int, ...] = ()
+    # The graph's operators as ``domain;opset;Op`` (exports record them; ``kbpredict info`` shows them).
+    operators: tuple[str, ...] = ()
+    # Files for apps outside Python (``python -m export.mobile``), optional: the model in ORT
+    # format, its reduced operator config, and the vocabulary as plain text.
+    ort_file: str | None = None
+    operators_file: str | None = None
+    words_file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form written to ``model.json``."""
@@ -94,9 +101,17 @@ class BundleInfo:
                 metrics=dict(data.get("metrics") or {}),
                 format_version=version,
                 start_ids=tuple(int(i) for i in data.get("start_ids") or ()),
+                operators=tuple(str(o) for o in data.get("operators") or ()),
+                ort_file=_optional(data, "ort_file"),
+                operators_file=_optional(data, "operators_file"),
+                words_file=_optional(data, "words_file"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelFormatError(f"{SIDECAR} is missing or has a malformed field: {exc}") from None
+
+
+def _optional(data: dict[str, Any], key: str) -> str | None:
+    return str(data[key]) if data.get(key) else None
 
 
 def file_digest(path: Path) -> str:
@@ -148,7 +163,8 @@ def _read_bundle(directory: Path, verify: bool) -> tuple[Path, BundleInfo]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelCorruptError(f"{sidecar} is not valid JSON ({exc}); re-export or re-install the model") from None
     info = BundleInfo.from_dict(data)
-    for name in (info.model_file, info.vocab_file, info.wordlist_file):
+    for name in (info.model_file, info.vocab_file, info.wordlist_file, info.ort_file, info.operators_file,
+                 info.words_file):
         if name is None:
             continue
         if name not in info.files:

@@ -111,6 +111,10 @@ def _info_dict(predictor) -> dict[str, Any]:
         "parity": {k: parity.get(k) for k in ("positions", "fp32_ppl", "int8_ppl", "int8_top3_agreement",
                                                "torch_vs_fp32_max_abs_diff", "passed", "skipped", "valid_file")
                    if k in parity},
+        "operators": list(info.operators),
+        "ort_file": info.ort_file,
+        "operators_file": info.operators_file,
+        "words_file": info.words_file,
         "trained": {k: info.training.get(k) for k in ("train_files", "train_tokens", "step", "epoch",
                                                        "elapsed_s", "exported", "mix") if k in info.training},
     }
@@ -137,6 +141,15 @@ def info(model: str | None, as_json: bool) -> None:
     click.echo(f"vocabulary  {data['vocabulary']:,} words")
     click.echo(f"network     {data['parameters']:,} parameters: {data['layers']} x {data['cell'].upper()} "
                f"{data['hidden_size']}, embedding {data['embedding_size']} (tied)")
+    if data["operators"]:
+        names = [op.split(";")[2] if op.startswith("ai.onnx;") else op.replace(";1;", " ").replace(";", " ")
+                 for op in data["operators"]]
+        click.echo(f"operators   {len(names)}: {', '.join(names)}")
+    else:
+        click.echo("operators   not recorded (exported by an older kbpredict)")
+    if data["ort_file"]:
+        click.echo(f"mobile      {data['ort_file']} (ORT format), {data['operators_file']} (reduced operator config), "
+                   f"{data['words_file']} (plain vocabulary)")
     parity = data["parity"]
     if data["valid_ppl"] is not None:
         names = [os.path.basename(p) for p in data["valid_files"]] or (
@@ -281,6 +294,26 @@ def words(personal_path: str | None, forget_words, block_words, unblock_words, c
         click.echo(f"... and {len(learned) - 200:,} more (--json lists all)")
     if blocked:
         click.echo("blocked: " + ", ".join(_safe(b) for b in blocked))
+
+
+@cli.command()
+@click.option("--model", type=click.Path(), default=None, help=MODEL_HELP)
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True, help="onnxruntime threads")
+@click.option("--personal", "personal_path", type=click.Path(dir_okay=False), default=None, help=PERSONAL_HELP)
+@click.option("--no-learn", is_flag=True, help="no personal model: neither read nor write it (its ops answer an error)")
+@click.option("--max-sessions", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="sessions open at once")
+def serve(model: str | None, threads: int, personal_path: str | None, no_learn: bool, max_sessions: int) -> None:
+    """Serve apps in any language: JSON lines on stdin, one response line each on stdout.
+
+    {"id": 1, "op": "open", "session": "s"} then {"id": 2, "op": "type", "session": "s", "text": "h"}
+    and so on; {"op": "help"} lists every op. Ends at end of input. See README, "Embedding in an app".
+    """
+    from .serve import run
+
+    predictor = _load(model, threads)
+    personal = None if no_learn else _personal(personal_path)
+    sys.exit(run(predictor, personal, max_sessions=max_sessions))
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ import numpy as np
 from .blocklist import Blocklist
 from .bundle import BundleInfo, read_bundle, unreadable
 from .candidates import CandidateIndex, Suggestion, read_wordlist
-from .errors import DefaultModelMissingError, ModelCorruptError, ModelFormatError
+from .errors import (DefaultModelMissingError, InvalidArgumentError, ModelCorruptError, ModelFormatError,
+                     ModelNotFoundError)
 from .lm import OnnxLanguageModel, State
 from .personal import PersonalModel
 from .session import Session
@@ -37,7 +38,7 @@ class Predictor:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
-             block_offensive: bool = True, verify_parity: bool = True) -> "Predictor":
+             block_offensive: bool = True, verify_parity: bool = True, model_format: str = "onnx") -> "Predictor":
         """Load a bundle directory; ``None`` loads the default model shipped with kbpredict.
 
         Every file's size and sha256 are checked against ``model.json`` (``verify=False`` skips
@@ -46,7 +47,11 @@ class Predictor:
         and remove words with ``predictor.blocklist.add()`` / ``.remove()``, and switch it with
         ``predictor.blocklist.enabled``. A bundle whose parity check failed at export is refused
         (``verify_parity=False`` loads it anyway, for inspection: ``python -m export.verify``).
+        ``model_format="ort"`` runs the bundle's ``model.ort`` (written by ``python -m export.mobile``,
+        what onnxruntime's mobile builds load) instead of ``model.onnx``: the same outputs.
         """
+        if model_format not in ("onnx", "ort"):
+            raise InvalidArgumentError(f"model_format must be 'onnx' or 'ort', not {model_format!r}")
         if path is None:
             path = default_model_path()
             if not (path / "model.json").is_file():
@@ -74,7 +79,13 @@ class Predictor:
         wrong = sorted(k for k, v in specials.items() if info.special_ids.get(k) != v)
         if wrong:
             raise ModelFormatError(f"{directory}: special ids in model.json disagree with the vocabulary ({', '.join(wrong)})")
-        model = OnnxLanguageModel(directory / info.model_file, info, threads=max(1, int(threads)))
+        model_file = info.model_file
+        if model_format == "ort":
+            if not info.ort_file:
+                raise ModelNotFoundError(f"{directory} has no ORT-format model: python -m export.mobile {directory} "
+                                         "writes one")
+            model_file = info.ort_file
+        model = OnnxLanguageModel(directory / model_file, info, threads=max(1, int(threads)))
         start_ids = list(info.start_ids) or [vocab.specials.begin_of_text]
         if not all(0 <= i < len(vocab) for i in start_ids):
             raise ModelFormatError(f"{directory / 'model.json'}: start_ids {start_ids} are outside the vocabulary")

@@ -331,3 +331,34 @@ def test_edits_time_every_kind_of_edit_and_the_huge_paste(bundle, predictor):
     assert found["all"]["max_us"] >= found["backspace"]["p99_us"] > 0
     huge = huge_paste(bundle, tokens, chars=200_000)["paste_10mb"]
     assert huge["chars"] == 200_000 and huge["ms"] > 0 and huge["string_mb"] > 0
+
+
+def test_the_ort_model_is_measured_beside_the_onnx_one_against_the_memory_floor(bundle, tmp_path):
+    from bench.report import speed_table
+    from bench.run import ort_bundle
+    from bench.speed import measure, memory_bandwidth, physical_limit
+
+    tokens = ("we went to the shop and then I saw her , she said hi . " * 20).split()
+    mobile = ort_bundle(bundle, tmp_path / "mobile")
+    assert mobile == tmp_path / "mobile" and ort_bundle(mobile, tmp_path / "unused") == mobile
+    onnx_figures = measure(bundle, tokens, cold_runs=1)
+    ort_figures = measure(mobile, tokens, cold_runs=1, model_format="ort", edits_too=False)
+    assert ort_figures["precision"].endswith("model.ort") and "edits_100kb" not in ort_figures
+    shipped = {"model.ort", "words.txt", "model.json"} | ({"words.tsv.gz"} if (bundle / "words.tsv.gz").exists() else set())
+    assert set(ort_figures["files"]) == shipped
+    assert ort_figures["model_step"]["count"] == 2000 and ort_figures["weight_bytes"] == onnx_figures["weight_bytes"]
+    # weights: most of the model file, never more
+    assert 0.5 * (bundle / "model.onnx").stat().st_size < onnx_figures["weight_bytes"] <= (bundle / "model.onnx").stat().st_size
+    bandwidth = memory_bandwidth(megabytes=64, repeats=1)
+    assert bandwidth["read_gb_per_s"] > 0.1
+    for figures in (onnx_figures, ort_figures):
+        figures["physical_limit"] = physical_limit(figures, bandwidth)
+    floor = onnx_figures["physical_limit"]["floor_us"]
+    assert floor == pytest.approx(onnx_figures["weight_bytes"] / (bandwidth["read_gb_per_s"] * 1e3), abs=0.06)
+    assert onnx_figures["physical_limit"]["commit_median_over_floor"] == pytest.approx(
+        onnx_figures["word_commit"]["median_us"] / floor, rel=0.1)
+    table = "\n".join(speed_table([onnx_figures, ort_figures], bandwidth))
+    assert "| figure | int8 | int8, model.ort |" in table
+    backspace_row = next(line for line in table.splitlines() if "backspace run" in line)
+    assert backspace_row.endswith("| – |")  # the .ort column does not repeat the session's edits
+    assert "single-core read bandwidth" in table

@@ -77,3 +77,19 @@ def test_the_shipped_bundle_re_proves_its_parity():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "perplexity now" in result.stdout and result.stdout.rstrip().endswith("verified")
+
+
+def test_the_shipped_model_converts_to_ort_with_the_same_outputs(shipped, tmp_path):
+    """`make mobile-model`: the ORT-format copy for apps outside Python computes what model.onnx does."""
+    import onnx
+
+    from export.mobile import add_mobile_files
+    from export.onnx_graph import graph_operators
+
+    summary = add_mobile_files(default_model_path(), tmp_path / "mobile")
+    assert summary["max_abs_diff"] <= 1e-6
+    assert summary["operators"] == graph_operators(onnx.load(str(default_model_path() / "model.onnx")))
+    assert list(shipped.info.operators) == summary["operators"]  # recorded at export, shown by `kbpredict info`
+    by_ort = Predictor.load(tmp_path / "mobile", model_format="ort")
+    for text in ("see you tom", "thanks for the "):
+        assert by_ort.suggest(text, 3) == shipped.suggest(text, 3)
