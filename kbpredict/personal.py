@@ -21,7 +21,6 @@ model and writes nothing.
 from __future__ import annotations
 
 import collections
-import math
 import os
 import sqlite3
 import threading
