@@ -80,14 +80,16 @@ def speed_table(speeds: list[dict], bandwidth: dict | None = None) -> list[str]:
         lines.append("| word commit median ÷ floor; LSTM step median ÷ floor | " + _cells(
             speeds, lambda s: f"{s['physical_limit']['commit_median_over_floor']:.1f}×; "
                               f"{s['physical_limit']['step_median_over_floor']:.1f}×") + " |")
-    for label, kind in (("100 KB text, every edit below: median / p99 / max (µs)", "all"),
+    for label, kind in (("100 KB text, every edit below: median / p99 / max (µs); max CPU time of the thread (µs)", "all"),
                         ("… backspace run from the end to the start", "backspace"),
                         ("… cursor jump to a random position", "jump"), ("… jump back to the end", "jump_back"),
                         ("… accept a suggestion mid-text", "accept"), ("… 10-character paste mid-text", "paste_10_chars")):
         if any("edits_100kb" in s for s in speeds):
             lines.append(f"| {label} | " + _cells(
                 speeds, lambda s: f"{s['edits_100kb'][kind]['median_us']:.0f} / {s['edits_100kb'][kind]['p99_us']:.0f} / "
-                                  f"{s['edits_100kb'][kind]['max_us']:.0f}") + " |")
+                                  f"{s['edits_100kb'][kind]['max_us']:.0f}"
+                                  + (f"; {s['edits_100kb'][kind]['cpu_max_us']:.0f}" if "cpu_max_us" in s['edits_100kb'][kind]
+                                     else "")) + " |")
     if any("paste_10mb" in s for s in speeds):
         lines.append("| 10 MB paste: update + suggestions (ms); peak RSS growth (MB) over the pasted string's "
                      "own size | " + _cells(speeds, lambda s: f"{s['paste_10mb']['ms']:.0f}; "
@@ -135,8 +137,10 @@ def goals_table(texts: list[dict], speed: dict) -> list[str]:
     ]
     if "edits_100kb" in speed:
         edits = speed["edits_100kb"]["all"]
+        cpu = (f" (the edit's own CPU time: max {edits['cpu_max_us'] / 1e3:.1f} ms, p99 {edits['cpu_p99_us'] / 1e3:.1f} ms)"
+               if "cpu_max_us" in edits else "")
         rows.append(("every edit on a 100 KB text: max ≤ 16 ms, p99 ≤ 5 ms",
-                     f"max {edits['max_us'] / 1e3:.1f} ms, p99 {edits['p99_us'] / 1e3:.1f} ms",
+                     f"max {edits['max_us'] / 1e3:.1f} ms, p99 {edits['p99_us'] / 1e3:.1f} ms wall{cpu}",
                      edits["max_us"] <= GOALS["edit_max_us"] and edits["p99_us"] <= GOALS["edit_p99_us"]))
     if "paste_10mb" in speed:
         huge = speed["paste_10mb"]

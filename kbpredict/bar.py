@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .candidates import Suggestion
-from .casing import PRONOUN_I, case_weight, is_lowercase_word, present
+from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, present
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
@@ -153,6 +153,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     inner = word_lower.lstrip("'")  # (the typed word is clean: "'" for "’")
     apostrophe = inner if "'" in inner else ""
     weight = case_weight(word, typed.sentence_start)
+    mode = case_mode(word)
     ranked: list[Suggestion] = []
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
     for lower, (p, corrective, variants) in _groups(candidates, weight).items():
@@ -160,7 +161,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             continue
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
-        spelled = present(variants, word, typed.sentence_start, frequency)
+        spelled = present(variants, word, typed.sentence_start, frequency, mode)
         if word:
             if spelled == word:
                 continue

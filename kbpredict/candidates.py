@@ -88,6 +88,11 @@ class CandidateIndex:
         self.unknown_id = unknown_id
         self._log_frequencies = log_frequencies
         self._typos: TypoIndex | None = None
+        keys = self._keys
+        boundaries = np.asarray([j + 1 for j in range(len(keys) - 1) if keys[j] != keys[j + 1]] + [len(keys)],
+                                dtype=np.int64)
+        # for each position, where its run of equal keys (a word's spellings: "the", "The") ends
+        self._ends = boundaries[np.searchsorted(boundaries, np.arange(len(keys)), side="right")]
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -168,25 +173,19 @@ class CandidateIndex:
         candidates for autocorrection)."""
         key = fold(typed)
         typos = self.typos()
-        costs = typos.words(key)
+        firsts, costs = typos.word_costs(key)
         ranges = typos.prefixes(key)
-        if not costs and not ranges:
+        if not len(firsts) and not ranges:
             return {}, set()
-        keys = self._keys
-        positions: list[int] = []
-        penalties: list[float] = []
-        for first, cost in costs.items():  # every spelling of the key ("the", "The")
-            j = first
-            while j < len(keys) and keys[j] == keys[first]:
-                positions.append(j)
-                penalties.append(cost)
-                j += 1
-        whole = len(positions)
-        for lo, hi, cost in ranges:
-            positions.extend(range(lo, hi))
-            penalties.extend([cost] * (hi - lo))
-        where = np.asarray(positions, dtype=np.int64)
-        scores = log_probs[self._ids[where]] - np.asarray(penalties, dtype=np.float32)
+        # every spelling of each key ("the", "The"): the run of equal keys from its first position
+        starts = np.concatenate([firsts, np.asarray([lo for lo, _, _ in ranges], dtype=np.int64)])
+        ends = np.concatenate([self._ends[firsts], np.asarray([hi for _, hi, _ in ranges], dtype=np.int64)])
+        cost = np.concatenate([costs, np.asarray([c for _, _, c in ranges], dtype=np.float32)])
+        counts = ends - starts
+        where = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        whole = int(counts[: len(firsts)].sum())
+        positions = where.tolist()
+        scores = log_probs[self._ids[where]] - np.repeat(cost, counts)
         if self._offsets is not None:
             scores = scores + self._offsets[where]
         best = _top_indices(scores, min(len(where), want))

@@ -99,14 +99,15 @@ def is_lowercase_word(variants: list[tuple[str, float]]) -> bool:
 
 
 def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
-            frequency: Callable[[str], float] | None = None) -> str:
+            frequency: Callable[[str], float] | None = None, mode: int | None = None) -> str:
     """How the bar spells a word, given its case variants, what is typed and where.
 
     Lower-case letters typed at a sentence start ask for the word's own case, which the model's
     probabilities there do not tell (every word starts with a capital); ``frequency`` (a
-    spelling's share of the training text) does: "that", "John".
+    spelling's share of the training text) does: "that", "John". ``mode``: ``case_mode(typed)``,
+    when the caller has it already.
     """
-    mode = case_mode(typed)
+    mode = case_mode(typed) if mode is None else mode
     if sentence_start and typed and mode == 0 and frequency is not None:
         spellings = dict.fromkeys([s for s, _ in variants] + [variants[0][0].lower()])
         by_text = sorted(((s, frequency(s)) for s in spellings), key=lambda v: -v[1])

@@ -27,6 +27,7 @@ here gives the keyboard-aware costs, microseconds per keystroke and nothing to i
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ _BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
 _LENGTH_MIX = 0x9E3779B97F4A7C15
 _MAX_LENGTH = 24  # longer words are not indexed for correction (completion still finds them)
+_COST_CACHE = 2048  # typed keys whose one-slip words are kept (~1 KB each)
 _PREFIX_END = "\U0010ffff"
 
 # QWERTY rows and their stagger, in key widths; two keys are neighbours if their centres are
@@ -158,8 +160,20 @@ class TypoIndex:
         self._rows = np.concatenate(rows)[order].astype(np.int32)
         self._deleted = np.concatenate(deleted)[order].astype(np.int8)
 
+        # what words() found for the last keys typed, as arrays (first position, cost): short
+        # keys ("th", "yo") are typed again and again and cost the most to look up
+        self.word_costs = functools.lru_cache(maxsize=_COST_CACHE)(self._word_costs)
+
     def __len__(self) -> int:
         return len(self._hashes)
+
+    def _word_costs(self, typed: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`words` as two read-only arrays, in the same order (memoized by ``word_costs``)."""
+        found = self.words(typed)
+        firsts = np.fromiter(found.keys(), dtype=np.int64, count=len(found))
+        costs = np.fromiter(found.values(), dtype=np.float32, count=len(found))
+        firsts.flags.writeable = costs.flags.writeable = False
+        return firsts, costs
 
     def words(self, typed: str) -> dict[int, float]:
         """Positions of whole words one slip away from ``typed`` (a folded spelling), with costs.

@@ -362,3 +362,14 @@ def test_the_ort_model_is_measured_beside_the_onnx_one_against_the_memory_floor(
     backspace_row = next(line for line in table.splitlines() if "backspace run" in line)
     assert backspace_row.endswith("| – |")  # the .ort column does not repeat the session's edits
     assert "single-core read bandwidth" in table
+
+
+def test_edits_report_the_threads_cpu_time_beside_wall_time(predictor):
+    from bench.speed import edits
+
+    tokens = ("we went to the shop and then I saw her , she said hi . " * 40).split()
+    found = edits(predictor, tokens, jumps=3, chars=2000)["edits_100kb"]
+    for kind in ("all", "backspace", "jump"):
+        assert 0 < found[kind]["cpu_max_us"] and found[kind]["cpu_p99_us"] <= found[kind]["cpu_max_us"]
+        # CPU time never exceeds wall time by more than the clocks' granularity
+        assert found[kind]["cpu_max_us"] <= found[kind]["max_us"] * 1.05 + 50

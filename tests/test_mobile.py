@@ -161,3 +161,15 @@ def test_info_lists_the_operators(mobile_bundle):
     assert "DynamicQuantizeLSTM" in result.output and "model.ort" in result.output
     data = json.loads(CliRunner().invoke(cli, ["info", "--model", str(mobile_bundle), "--json"]).output)
     assert data["operators"] == operators_from_config((mobile_bundle / "required_operators.config").read_text())
+
+
+def test_export_with_ort_writes_the_mobile_files(trained_run, tmp_path):
+    out = tmp_path / "b"
+    done = subprocess.run([sys.executable, "-m", "export", "--checkpoint", str(trained_run / "best.pt"),
+                           "--out", str(out), "--ort"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    sidecar = json.loads((out / "model.json").read_text())
+    assert (sidecar["ort_file"], sidecar["words_file"], sidecar["operators_file"]) == (
+        "model.ort", "words.txt", "required_operators.config")
+    assert {"model.ort", "words.txt", "required_operators.config"} <= set(sidecar["files"])
+    assert Predictor.load(out, model_format="ort").suggest("the ", 3) == Predictor.load(out).suggest("the ", 3)

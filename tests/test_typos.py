@@ -74,3 +74,35 @@ def test_the_bench_makes_one_realistic_typo_each():
     tokens = "'Then he said: I can't believe it's tomorrow, spanish' ok".split()
     picked = samples(tokens, 10)
     assert {word for _, word, _, _ in picked} <= {"said", "can't", "believe", "it's", "tomorrow"}
+
+
+def test_the_memoized_costs_are_words_results_in_order_and_read_only():
+    import numpy as np
+    import pytest
+
+    index = TypoIndex(WORDS)
+    for typed in ("teh", "yo", "tomorow", "hpw", "zzzz", "teh"):
+        firsts, costs = index.word_costs(typed)
+        found = index.words(typed)
+        assert firsts.tolist() == list(found) and np.allclose(costs, list(found.values()))
+        with pytest.raises(ValueError):
+            firsts[:1] = 0  # shared by every later call: nobody may change it
+    assert index.word_costs("teh") is index.word_costs("teh")
+
+
+def test_corrections_cover_every_spelling_of_a_word_one_slip_away():
+    """The bar's correction candidates: each key one slip away with all its spellings ("the",
+    "The"), and completions of a prefix with one slip (checked against a plain loop)."""
+    import numpy as np
+
+    from kbpredict.candidates import CandidateIndex
+
+    words = ["<unk>", "the", "The", "THE", "they", "them", "then", "tomorrow", "Tomorrow", "tomato", "hoe", "how"]
+    index = CandidateIndex(words, list(range(1, len(words))), [], 0)
+    log_probs = np.log(np.full(len(words), 1.0 / len(words), dtype=np.float32))
+    found, whole = index.corrections(log_probs, "teh", want=100)
+    assert {"the", "The", "THE"} <= set(found) and {"the", "The", "THE"} <= whole
+    found, whole = index.corrections(log_probs, "tomorr", want=100)  # a prefix: no slip, nothing to correct
+    assert "tomorrow" not in whole
+    found, whole = index.corrections(log_probs, "tomorw", want=100)  # one swap in a prefix of tomorrow
+    assert {"tomorrow", "Tomorrow"} <= set(found) and not ({"tomorrow", "Tomorrow"} & whole)
