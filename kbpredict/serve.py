@@ -25,12 +25,11 @@ import json
 import math
 import sys
 import time
-from collections import deque
 from typing import IO, Any, Callable
 
 import numpy as np
 
-from .errors import KbpredictError
+from .errors import InvalidArgumentError, KbpredictError
 from .session import Session
 
 PROTOCOL_VERSION = 1
@@ -38,6 +37,7 @@ MAX_REQUEST_BYTES = 16 * 2**20  # a 10 MB paste fits
 MAX_SESSIONS = 1000
 MAX_NAME = 256
 MAX_K = 20
+TIMED = 100_000  # requests whose timings `stats` summarizes (the last ones)
 
 # op -> (arguments: name -> (type, required), what it does)
 OPS: dict[str, tuple[dict[str, tuple[type, bool]], str]] = {
@@ -98,9 +98,10 @@ class Server:
         self.errors = 0
         # seconds in the library (Session, PersonalModel) for the request being handled
         self.library_seconds = 0.0
-        # per request: handling time minus library time (parse, checks, JSON out, write)
-        self.overheads: deque[float] = deque(maxlen=1_000_000)
-        self.library: deque[float] = deque(maxlen=1_000_000)  # per request: library time
+        # the last TIMED requests' handling time minus library time (reading, JSON, checks,
+        # writing), and their library time: two fixed arrays, whatever the server's uptime
+        self._timings = np.zeros((2, TIMED))
+        self._timed_requests = 0
         self._handlers: dict[str, Callable[[dict], dict]] = {op: getattr(self, "_op_" + op) for op in OPS}
 
     # -- one request -----------------------------------------------------------------------------
@@ -127,8 +128,10 @@ class Server:
             return {"id": request_id, "ok": True, **handler(request)}
         except RequestError as exc:
             return self._error(request_id, exc.code, str(exc))
-        except KbpredictError as exc:
+        except InvalidArgumentError as exc:
             return self._error(request_id, "bad_argument", str(exc))
+        except KbpredictError as exc:  # e.g. the personal model's file cannot be written
+            return self._error(request_id, "failed", str(exc))
         except Exception as exc:  # a bug of ours: answer it, keep serving
             return self._error(request_id, "internal", f"{type(exc).__name__}: {exc}")
 
@@ -277,9 +280,10 @@ class Server:
 
     def _op_stats(self, request: dict) -> dict:
         summary = {}
-        for name, seconds in (("overhead", self.overheads), ("library", self.library)):
-            if seconds:
-                micros = np.asarray(seconds) * 1e6
+        filled = min(self._timed_requests, TIMED)
+        for name, seconds in (("overhead", self._timings[0, :filled]), ("library", self._timings[1, :filled])):
+            if filled:
+                micros = seconds * 1e6
                 summary[f"{name}_median_us"] = round(float(np.median(micros)), 2)
                 summary[f"{name}_p99_us"] = round(float(np.percentile(micros, 99)), 2)
         return {"requests": self.requests, "errors": self.errors, "sessions": len(self.sessions), **summary}
@@ -310,8 +314,10 @@ class Server:
                 stdout.flush()
             except (BrokenPipeError, ValueError):  # the reader closed the pipe
                 return 0
-            self.overheads.append(time.perf_counter() - start - self.library_seconds)
-            self.library.append(self.library_seconds)
+            slot = self._timed_requests % TIMED
+            self._timings[0, slot] = time.perf_counter() - start - self.library_seconds
+            self._timings[1, slot] = self.library_seconds
+            self._timed_requests += 1
 
 
 def _encode(response: dict[str, Any]) -> bytes:

@@ -208,3 +208,38 @@ def test_the_node_example_client_runs(bundle):
     assert len([line for line in out if line.startswith("\"") and " -> " in line]) == len("the man ")
     assert out[-1] == "server exited with 0" and "malformed line -> bad_json" in out
     assert any(line.startswith("accept ") for line in out)
+
+
+def test_a_library_failure_is_answered_and_the_server_goes_on(predictor, tmp_path, monkeypatch):
+    from kbpredict import PersonalModel
+    from kbpredict.personal import PersonalModelError
+
+    with PersonalModel(tmp_path / "me.sqlite3") as personal:
+        server = Server(predictor, personal)
+
+        def full_disk(texts):
+            raise PersonalModelError("cannot save to me.sqlite3: database or disk is full")
+
+        monkeypatch.setattr(personal, "learn_texts", full_disk)
+        response = ask(server, id=9, op="learn", text="hello there")
+        assert response == {"id": 9, "ok": False, "error": {"code": "failed", "message":
+                                                             "cannot save to me.sqlite3: database or disk is full"}}
+
+        def bug(*args):
+            raise KeyError("oops")
+
+        monkeypatch.setattr(personal, "words", bug)
+        assert ask(server, op="words")["error"]["code"] == "internal"
+        assert ask(server, op="open", session="s")["ok"]
+
+
+def test_stats_keep_a_fixed_window_of_timings(predictor, monkeypatch):
+    import kbpredict.serve as serve
+
+    monkeypatch.setattr(serve, "TIMED", 5)
+    server = Server(predictor)
+    lines = "\n".join(json.dumps({"op": "help"}) for _ in range(12)) + "\n"
+    server.serve(io.BytesIO(lines.encode()), io.BytesIO())
+    assert server._timings.shape == (2, 5) and server._timed_requests == 12
+    stats = ask(server, op="stats")
+    assert stats["requests"] == 13 and stats["overhead_median_us"] > 0
