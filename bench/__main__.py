@@ -232,26 +232,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.out:
                 Path(args.out).write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "rows": rows}, indent=2))
         else:
-            import tempfile
-
             from .protocol import load_test_tokens
-            from .run import ort_bundle
-            from .speed import measure, memory_bandwidth, physical_limit
+            from .run import speed_rows
 
             tokens = load_test_tokens(args.test, args.words)
-            rows = [measure(_model(args.model), tokens, cold_runs=args.cold_runs)]
-            if args.ort:
-                with tempfile.TemporaryDirectory(prefix="kbpredict-bench-ort-") as tmp:
-                    mobile = ort_bundle(_model(args.model), Path(tmp) / "bundle")
-                    if mobile is not None:
-                        rows.append(measure(mobile, tokens, cold_runs=args.cold_runs, model_format="ort",
-                                            edits_too=False))
-                        rows[-1]["bundle"] = rows[0]["bundle"] + " + python -m export.mobile"
-            if args.fp32_model:
-                rows.append(measure(Path(args.fp32_model), tokens, cold_runs=args.cold_runs))
-            bandwidth = memory_bandwidth()
-            for row in rows:
-                row["physical_limit"] = physical_limit(row, bandwidth)
+            rows, bandwidth = speed_rows(_model(args.model), tokens, args.cold_runs, ort=args.ort,
+                                         fp32_bundle=Path(args.fp32_model) if args.fp32_model else None)
             print(json.dumps(rows, indent=2))
             if args.out:
                 from .report import speed_table

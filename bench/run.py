@@ -154,6 +154,25 @@ def ort_bundle(bundle: Path, scratch: Path) -> Path | None:
     return scratch
 
 
+def speed_rows(bundle: Path, tokens: list[str], cold_runs: int, ort: bool = True,
+               fp32_bundle: Path | None = None) -> tuple[list[dict], dict]:
+    """The speed figures of the bundle, of its ORT-format model (``ort``) and of an fp32 bundle,
+    each against the memory floor; and the single-core bandwidth measured for it."""
+    rows = [measure(bundle, tokens, cold_runs=cold_runs)]
+    if ort:
+        with tempfile.TemporaryDirectory(prefix="kbpredict-bench-ort-") as tmp:
+            mobile = ort_bundle(bundle, Path(tmp) / "bundle")
+            if mobile is not None:
+                rows.append(measure(mobile, tokens, cold_runs=cold_runs, model_format="ort", edits_too=False))
+                rows[-1]["bundle"] = f"{repo_path(bundle)} + python -m export.mobile"
+    if fp32_bundle:
+        rows.append(measure(fp32_bundle, tokens, cold_runs=cold_runs))
+    bandwidth = memory_bandwidth()
+    for figures in rows:
+        figures["physical_limit"] = physical_limit(figures, bandwidth)
+    return rows, bandwidth
+
+
 def repo_path(path: str | os.PathLike) -> str:
     """A path as results record it: relative to the repository root when inside it (so a result
     names the file a checkout has, e.g. ``kbpredict/models/default``), else as given."""
@@ -214,17 +233,7 @@ def run_all(bundle: Path | None, results_dir: Path, words: int, *, tests: list[P
 
     print("[bench] latency, cold start and memory (one thread)", file=sys.stderr)
     headline = load_test_tokens(str(tests[0]), words)
-    speed = [measure(bundle, headline, cold_runs=cold_runs)]
-    with tempfile.TemporaryDirectory(prefix="kbpredict-bench-ort-") as tmp:
-        mobile = ort_bundle(bundle, Path(tmp) / "bundle")
-        if mobile is not None:
-            speed.append(measure(mobile, headline, cold_runs=cold_runs, model_format="ort", edits_too=False))
-            speed[-1]["bundle"] = f"{repo_path(bundle)} + python -m export.mobile"
-    if fp32_bundle:
-        speed.append(measure(fp32_bundle, headline, cold_runs=cold_runs))
-    bandwidth = memory_bandwidth()
-    for figures in speed:
-        figures["physical_limit"] = physical_limit(figures, bandwidth)
+    speed, bandwidth = speed_rows(bundle, headline, cold_runs, fp32_bundle=fp32_bundle)
     in_word, commits = keystroke_samples(predictor, headline[:3000])
     samples["kbpredict in-word key"] = [s * 1e6 for s in in_word]
     samples["kbpredict word commit"] = [s * 1e6 for s in commits]

@@ -184,7 +184,6 @@ class CandidateIndex:
         counts = ends - starts
         where = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
         whole = int(counts[: len(firsts)].sum())
-        positions = where.tolist()
         scores = log_probs[self._ids[where]] - np.repeat(cost, counts)
         if self._offsets is not None:
             scores = scores + self._offsets[where]
@@ -192,8 +191,8 @@ class CandidateIndex:
         found: dict[str, float] = {}
         words: set[str] = set()
         surfaces = self._surfaces
-        for i, p in zip(best.tolist(), np.exp(scores[best]).tolist()):
-            surface = surfaces[positions[i]]
+        for i, j, p in zip(best.tolist(), where[best].tolist(), np.exp(scores[best]).tolist()):
+            surface = surfaces[j]
             if p * scale > found.get(surface, 0.0):
                 found[surface] = p * scale
             if i < whole:

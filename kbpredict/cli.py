@@ -142,8 +142,8 @@ def info(model: str | None, as_json: bool) -> None:
     click.echo(f"network     {data['parameters']:,} parameters: {data['layers']} x {data['cell'].upper()} "
                f"{data['hidden_size']}, embedding {data['embedding_size']} (tied)")
     if data["operators"]:
-        names = [op.split(";")[2] if op.startswith("ai.onnx;") else op.replace(";1;", " ").replace(";", " ")
-                 for op in data["operators"]]
+        names = [name if domain == "ai.onnx" else f"{domain} {name}"
+                 for domain, _, name in (op.split(";", 2) for op in data["operators"])]
         click.echo(f"operators   {len(names)}: {', '.join(names)}")
     else:
         click.echo("operators   not recorded (exported by an older kbpredict)")

@@ -81,7 +81,7 @@ class RequestError(Exception):
 
 
 def _suggestions(session: Session, k: int) -> list[dict[str, Any]]:
-    return [{"word": s.word, "score": round(s.score, 6), "kind": s.kind} for s in session.suggestions(k)] if k else []
+    return [{"word": s.word, "score": round(s.score, 6), "kind": s.kind} for s in session.suggestions(k)]
 
 
 class Server:
@@ -173,7 +173,9 @@ class Server:
     def _after_edit(self, session: Session, request: dict, edit=None) -> dict[str, Any]:
         k = request.get("k", 3)
         start = time.perf_counter()
-        suggestions = _suggestions(session, k)
+        # at least 3, the autocorrect candidate's own query: then it is the session's memo, not
+        # a second arrangement of the bar
+        suggestions = _suggestions(session, max(k, 3))[:k] if k else []
         auto = session.autocorrection() if k else None
         self.library_seconds += time.perf_counter() - start
         return {"suggestions": suggestions, "autocorrect": auto.word if auto is not None else None,
