@@ -4,7 +4,9 @@ One source of the conversational test text stands for one user's typing. Its lin
 order, one session per line (a message), each finished so the personal model learns it, with the
 personal model reopened and a new Predictor loaded now and then so what helps has come through the
 file. The same stream runs again without a personal model. KSR@3 (PROTOCOL.md) is counted over the
-stream's second half, after the model has had the first half to learn from.
+stream's second half, after the model has had the first half to learn from. What the personal
+model holds in memory only (the last messages' words and the tail that the next message's LSTM
+reads first) is lost at each reopening, as when a keyboard's process is restarted.
 """
 
 from __future__ import annotations

@@ -135,8 +135,12 @@ class AnchoredStates:
     # group every 16 tokens; after a jump the rest follows over the next edits).
     prefetch_groups = 2
 
-    def __init__(self, predictor: "Predictor"):
+    def __init__(self, predictor: "Predictor", start: "tuple[State, np.ndarray] | None" = None):
+        """``start``: the state and log-probs before the text's first token (the model's start
+        unless the session carries context in, see :func:`carried_start`); chains anchored
+        later in a long text start from the model's start."""
         self._predictor = predictor
+        self._start = predictor.start if start is None else start
         # (chain, group) -> (end offset of the group's last token, state after it)
         self._checkpoints: OrderedDict[tuple[int, int], tuple[int, "State"]] = OrderedDict()
         # (chain, token count) -> (end offset of the last token, state after it), between checkpoints
@@ -187,7 +191,7 @@ class AnchoredStates:
         ends a group is the group's call itself)."""
         count = len(window) - first
         if count == 0:
-            return self._predictor.start
+            return self._start if chain == 0 else self._predictor.start
         size = self.group_tokens
         feed = self._predictor.model.feed
         group, rest = divmod(count, size)
@@ -217,7 +221,7 @@ class AnchoredStates:
                     limit: int | None = None) -> "State":
         """The state after ``group`` full groups of the chain starting at token ``first`` (with a
         ``limit``, at most that many group calls towards it: the state returned is then partial)."""
-        start_state = self._predictor.start[0]
+        start_state = (self._start if chain == 0 else self._predictor.start)[0]
         held = group
         while held > 0 and (chain, held) not in self._checkpoints:
             held -= 1
@@ -242,3 +246,23 @@ class AnchoredStates:
         self._latest_end = max(self._latest_end, end)
         while len(held) > bound:
             held.popitem(last=False)
+
+
+def carried_start(predictor: "Predictor", text: str) -> tuple["State", np.ndarray]:
+    """The state and next-token log-probs after ``text`` (the tail of the user's last finished
+    texts, each ending in a line break), from the model's start: a new text then continues the
+    last ones, as the training stream's lines continue each other. Fed in the sessions' fixed
+    pattern (groups of ``AnchoredStates.group_tokens``, the rest one token per call), so the
+    same text always gives the same state."""
+    spans = token_spans(text)
+    if not spans:
+        return predictor.start
+    ids = predictor.vocab.encode([t for t, _, _ in spans])
+    state, log_probs = predictor.start
+    size = AnchoredStates.group_tokens
+    whole = len(ids) - len(ids) % size
+    for lo in range(0, whole, size):
+        log_probs, state = predictor.model.feed(ids[lo: lo + size], state)
+    for token in ids[whole:]:
+        log_probs, state = predictor.model.feed([token], state)
+    return state, log_probs

@@ -40,6 +40,7 @@ from .spacing import Edit, accepted_text, after_automatic_space
 from .text import MAX_WORD_LENGTH, clean_token, is_word, split_trailing_word
 
 if TYPE_CHECKING:
+    from .lm import State
     from .personal import PersonalModel
     from .predictor import Predictor
 
@@ -106,24 +107,26 @@ class Session:
         self._policy = Autocorrect()
         self.personal = personal
         self._personal_index = personal.index(predictor.index) if personal is not None else None
-        self._personal_view = self._personal_index.view("") if self._personal_index is not None else None
         self._accepted: set[str] = set()  # words taken from the bar: learned as confirmed
         self._predictor = predictor
         self._committed = ""
         self._word = ""
         self._window = TokenWindow(predictor.vocab)  # the tokens of the committed text's tail
-        self._states = AnchoredStates(predictor)  # LSTM checkpoints over it
-        # the words of the user's last finished texts: the text cache reaches across messages
-        self._history = self._history_words()
-        self._recent: RecentWords | None = None
         self._located: dict[str, tuple[int, float, bool]] = {}  # word -> its candidate entry, memoized
-        self._current = predictor.start  # (state, next-token log-probs) after the committed text
-        self._memo: tuple[str, int, list[Suggestion], Suggestion | None] | None = None
         self._sentence_start = True  # the word being typed starts a sentence (see casing)
         self._previous_word = ""  # the word just committed: never offered as the next word
         self._auto_space = False  # the text ends with a space the session inserted (see spacing)
-        if self._history:
-            self._recent = self._recent_words()
+        self._begin()
+
+    def _begin(self) -> None:
+        """Start an empty text where the user's last finished texts left off: their words in the
+        text cache and their tail as the LSTM's context (with a personal model; see :meth:`finish`)."""
+        self._personal_view = self._personal_index.view("") if self._personal_index is not None else None
+        self._history = self._history_words()
+        self._states = AnchoredStates(self._predictor, self._carried_start())  # LSTM checkpoints
+        self._current = self._states.at(self._window, 0)  # (state, next-token log-probs) after the committed text
+        self._recent: RecentWords | None = self._recent_words() if self._history else None
+        self._memo: tuple[str, int, list[Suggestion], Suggestion | None] | None = None
 
     @property
     def autocorrect_policy(self) -> Autocorrect:
@@ -219,9 +222,11 @@ class Session:
 
     @_serialized
     def reset(self) -> None:
-        """Forget everything (the field was cleared or the user switched fields)."""
+        """Forget everything (the field was cleared or the user switched fields); a new text
+        starts in the context of the user's last finished texts (see :meth:`finish`)."""
         self.update("")
         self._accepted.clear()
+        self._begin()
 
     @_serialized
     def finish(self) -> int:
@@ -229,13 +234,14 @@ class Session:
         the session is incognito or has none), and the session starts afresh for a new text.
 
         Learning the finished text, not each keystroke, means a word typed and then corrected
-        away is never learned. Returns the number of words learned.
+        away is never learned. The text's tail is also carried into the next text's context
+        (:meth:`kbpredict.PersonalModel.carried_text`, memory only). Returns the number of words
+        learned.
         """
         learned = 0
         if self.personal is not None and not self.incognito:
             learned = self.personal.learn_text(self.text, self._accepted)
             self._personal_index = self.personal.index(self._predictor.index)
-            self._history = self._history_words()
         self.reset()
         return learned
 
@@ -333,6 +339,13 @@ class Session:
             if window.spellings[j] == "\n":
                 break
         return ""
+
+    def _carried_start(self) -> "tuple[State, np.ndarray]":
+        """The LSTM's state before the text: after the user's last finished texts, when the
+        session has a personal model and adapts (see :func:`kbpredict.context.carried_start`)."""
+        if self.personal is None or not self.adapt:
+            return self._predictor.start
+        return self.personal.carried_start(self._predictor)
 
     def _history_words(self) -> list[str]:
         """The last finished texts' words that the personal model suggests (so a word typed once,

@@ -13,6 +13,7 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kbpredict import PersonalModel, PersonalModelError, PersonalModelWarning
@@ -49,6 +50,17 @@ def test_a_new_word_is_suggested_after_two_uses_not_one(predictor, personal):
     fresh.type("We went to ")
     assert NEW_WORD in [s.word for s in fresh.suggestions(3)]
     assert NEW_WORD not in [s.word for s in predictor.session(adapt=False).suggestions(3)]
+
+
+def test_word_pairs_weigh_by_how_often_they_repeat(predictor, personal):
+    personal.learn_texts(["the cat sat", "the dog ran", "the sun set", "a cat", "a dog", "a sun"])
+    view = personal.index(predictor.index).view("the")
+    assert view.pair_weight == 0.0  # three followers, each once: no habit to offer
+    personal.learn_texts(["the cat slept", "the cat ate"])
+    index = personal.index(predictor.index)
+    # 5 uses of "the", 3 followers: 2 repeats in 5 uses (+1 prior)
+    assert index.view("the").pair_weight == pytest.approx(index.pair_weight * 2 / 6)
+    assert index.view("a").pair_weight == 0.0
 
 
 def test_an_accepted_word_is_suggestable_at_once(predictor, personal):
@@ -304,6 +316,53 @@ def test_the_last_messages_words_reach_the_next_text_in_memory_only(predictor, t
     assert "Zorblatt" not in model.recent_words()
     model.clear()
     assert model.recent_words() == []
+
+
+def test_the_next_text_starts_in_the_context_of_the_last_ones(predictor, tmp_path):
+    from kbpredict.context import carried_start
+
+    path = tmp_path / "p.sqlite3"
+    model = PersonalModel(path)
+    fresh = predictor.session(personal=model)
+    assert np.array_equal(fresh._current[1], predictor.start[1])  # nothing carried yet
+    session = predictor.session(personal=model)
+    session.type("Shall we meet at the station? ")
+    session.finish()
+    assert model.carried_text() == "Shall we meet at the station?\n"
+    # the session that finished and a new one both start after the last text (a line break on)
+    expected = carried_start(predictor, "Shall we meet at the station?\n")[1]
+    assert not np.array_equal(expected, predictor.start[1])
+    for begun in (session, predictor.session(personal=model)):
+        assert np.array_equal(begun._current[1], expected)
+    first = [s.word for s in predictor.session(personal=model).suggestions(3)]
+    assert [s.word for s in predictor.session(personal=model).suggestions(3)] == first  # the same every time
+    # a session that does not adapt, or has no personal model, starts from the model's start
+    assert np.array_equal(predictor.session(personal=model, adapt=False)._current[1], predictor.start[1])
+
+    # bounded, from a token boundary; incognito carries nothing on
+    long = " ".join(f"word{n}" for n in range(200))
+    model.learn_text(long)
+    carried = model.carried_text()
+    assert len(carried) <= model.context_chars and carried.endswith("word199\n")
+    assert long.endswith(carried.split("\n")[0]) and carried.split()[0] in long.split()
+    secret = predictor.session(personal=model, incognito=True)
+    secret.type("Zorblatt is a secret. ")
+    secret.finish()
+    assert model.carried_text() == carried
+    assert PersonalModel(path).carried_text() == ""  # memory only
+    assert b"meet at the station" not in path.read_bytes()  # its words are learned; the text is not kept
+
+    # forgetting or blocking a word in it, a text with a blocked word, and clear() drop it
+    model.learn_text("see you at the lighthouse")
+    model.forget("Lighthouse")
+    assert model.carried_text() == ""
+    model.learn_text("see you at the lighthouse")
+    model.block("pier")
+    model.learn_text("and then the pier")
+    assert model.carried_text() == ""
+    model.learn_text("see you at the lighthouse")
+    model.clear()
+    assert model.carried_text() == ""
 
 
 def test_a_file_locked_by_a_long_save_elsewhere_is_never_moved_aside(tmp_path, monkeypatch):
