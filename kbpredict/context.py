@@ -251,18 +251,17 @@ class AnchoredStates:
 def carried_start(predictor: "Predictor", text: str) -> tuple["State", np.ndarray]:
     """The state and next-token log-probs after ``text`` (the tail of the user's last finished
     texts, each ending in a line break), from the model's start: a new text then continues the
-    last ones, as the training stream's lines continue each other. Fed in the sessions' fixed
-    pattern (groups of ``AnchoredStates.group_tokens``, the rest one token per call), so the
-    same text always gives the same state."""
+    last ones, as the training stream's lines continue each other. Fed in a fixed pattern (groups
+    of ``AnchoredStates.group_tokens``, the last one taking the 1 to 16 left: ~5 calls for 384 characters),
+    so the same text always gives the same state."""
     spans = token_spans(text)
     if not spans:
         return predictor.start
     ids = predictor.vocab.encode([t for t, _, _ in spans])
-    state, log_probs = predictor.start
-    size = AnchoredStates.group_tokens
-    whole = len(ids) - len(ids) % size
-    for lo in range(0, whole, size):
-        log_probs, state = predictor.model.feed(ids[lo: lo + size], state)
-    for token in ids[whole:]:
-        log_probs, state = predictor.model.feed([token], state)
+    feed, size = predictor.model.feed, AnchoredStates.group_tokens
+    state = predictor.start[0]
+    last = (len(ids) - 1) // size * size  # the last call takes the last 1 to `size` tokens
+    for lo in range(0, last, size):
+        _, state = feed(ids[lo: lo + size], state)
+    log_probs, state = feed(ids[last:], state)
     return state, log_probs
