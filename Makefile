@@ -65,6 +65,12 @@ TINY_RUN ?= runs/tiny
 # 2-core CPU), then resumed with the schedule stretched to 12,064 steps (one full pass). Each stage
 # resumes from last.pt, so an interrupted `make default-model` continues where it stopped.
 DEFAULT_STAGES ?= 7500 12064
+# Then it trains on from that run's best weights (--init-from: a fresh optimizer and a learning
+# rate restarted at 1e-3 with a new cosine decay), as the shipped model did: 2,535 steps of an
+# 8,000-step schedule, then resumed with the schedule shortened to 6,000 steps to fit the session
+# (MAX:STOP pairs; STOP 0 runs to the end). Validation perplexity 33.4 -> 30.8 (README).
+DEFAULT_CONTINUED_RUN ?= runs/default-continued
+CONTINUE_STAGES ?= 8000:2535 6000:0
 TINY_STEPS ?= 4000
 
 $(MIX_DATA)/manifest.json:
@@ -80,7 +86,12 @@ default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
 		$(BIN)/python -m train --data $(MIX_DATA) --out $(DEFAULT_RUN) --preset default --threads $(THREADS) \
 			--max-steps $$steps $$(test -f $(DEFAULT_RUN)/last.pt && echo --resume) || exit 1; \
 	done
-	$(BIN)/python -m export --checkpoint $(DEFAULT_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt \
+	for stage in $(CONTINUE_STAGES); do \
+		$(BIN)/python -m train --data $(MIX_DATA) --out $(DEFAULT_CONTINUED_RUN) --preset default --threads $(THREADS) \
+			--init-from $(DEFAULT_RUN)/best.pt --lr 1e-3 --warmup-steps 100 --max-steps $${stage%:*} \
+			--stop-after $${stage#*:} $$(test -f $(DEFAULT_CONTINUED_RUN)/last.pt && echo --resume) || exit 1; \
+	done
+	$(BIN)/python -m export --checkpoint $(DEFAULT_CONTINUED_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt \
 		--words-min-count 5
 
 # Re-prove the shipped bundle's parity from a checkout: checksums, int8 matrices, token-by-token vs
@@ -88,7 +99,7 @@ default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
 # the checkpoint on this machine (after make default-model) also torch vs fp32 vs int8.
 verify-default: $(VENV)/.installed-dev
 	$(BIN)/python -m export.verify kbpredict/models/default --valid $(CONV)/valid.txt \
-		$(if $(wildcard $(DEFAULT_RUN)/best.pt),--checkpoint $(DEFAULT_RUN)/best.pt)
+		$(if $(wildcard $(DEFAULT_CONTINUED_RUN)/best.pt),--checkpoint $(DEFAULT_CONTINUED_RUN)/best.pt)
 
 # The shipped model for apps outside Python (Android, iOS, Node, ...): a copy of the bundle with
 # model.ort (ORT format, checked equal to model.onnx), required_operators.config and words.txt.
