@@ -191,7 +191,7 @@ class AnchoredStates:
         ends a group is the group's call itself)."""
         count = len(window) - first
         if count == 0:
-            return self._start if chain == 0 else self._predictor.start
+            return self._chain_start(chain)
         size = self.group_tokens
         feed = self._predictor.model.feed
         group, rest = divmod(count, size)
@@ -214,6 +214,10 @@ class AnchoredStates:
             self._store(self._steps, (chain, position + 1), window.ends[first + position], state, self.step_states)
         return state, log_probs
 
+    def _chain_start(self, chain: int) -> tuple["State", np.ndarray]:
+        """Where a chain starts: the text's own start for the first, the model's for later ones."""
+        return self._start if chain == 0 else self._predictor.start
+
     def _first(self, window: TokenWindow, chain: int) -> int:
         return 0 if chain == 0 else window.first_at_or_after(chain * self.anchor_chars)
 
@@ -221,7 +225,7 @@ class AnchoredStates:
                     limit: int | None = None) -> "State":
         """The state after ``group`` full groups of the chain starting at token ``first`` (with a
         ``limit``, at most that many group calls towards it: the state returned is then partial)."""
-        start_state = (self._start if chain == 0 else self._predictor.start)[0]
+        start_state = self._chain_start(chain)[0]
         held = group
         while held > 0 and (chain, held) not in self._checkpoints:
             held -= 1
@@ -252,8 +256,8 @@ def carried_start(predictor: "Predictor", text: str) -> tuple["State", np.ndarra
     """The state and next-token log-probs after ``text`` (the tail of the user's last finished
     texts, each ending in a line break), from the model's start: a new text then continues the
     last ones, as the training stream's lines continue each other. Fed in a fixed pattern (groups
-    of ``AnchoredStates.group_tokens``, the last one taking the 1 to 16 left: ~5 calls for 384 characters),
-    so the same text always gives the same state."""
+    of ``AnchoredStates.group_tokens``, the last call taking the 1 to 16 tokens left: ~5 calls for
+    384 characters), so the same text always gives the same state."""
     spans = token_spans(text)
     if not spans:
         return predictor.start
