@@ -231,3 +231,32 @@ def test_a_corrupt_word_list_is_reported(small_vocab_bundle, tmp_path):
 def test_export_without_the_word_list(trained_run, tmp_path):
     info, _ = export_bundle(str(trained_run / "best.pt"), str(tmp_path / "b"), wordlist=False, positions=50)
     assert info.wordlist_file is None and not (tmp_path / "b" / "words.tsv.gz").exists()
+
+
+def test_the_word_list_leaves_out_misspellings_of_common_words(tmp_path):
+    from collections import Counter
+
+    from export.wordlist import build_wordlist, looks_like_slip
+
+    counts = Counter({"receive": 1400, "recieve": 12, "recieved": 9, "received": 1400, "until": 4700,
+                      "untill": 19, "appointment": 4800, "appoinment": 22, "more": 27000, "mole": 53,
+                      "scared": 3000, "scar": 40, "scarred": 8, "Thier": 9, "their": 20000, "fins": 24,
+                      "find": 15000, "literally": 805, "liberally": 5, "cleans": 5, "clean": 542})
+    for slip in ("recieve", "recieved", "untill", "appoinment"):
+        assert looks_like_slip(slip, counts[slip], counts), slip
+    # real words one letter from a common one, inflections, names and capitals stay
+    for word in ("mole", "scarred", "fins", "liberally", "cleans", "Thier"):
+        assert not looks_like_slip(word, counts[word], counts), word
+    assert not looks_like_slip("recieve", 12, Counter({"receive": 300}))  # not rare enough next to it
+
+    text = tmp_path / "train.txt"
+    text.write_text("I did not recieve it\n" * 2 + "I will receive it\n" * 120 + "the zorblax came\n" * 2)
+
+    class Vocab:  # every word but these two is outside it
+        specials = type("S", (), {"unknown": 0})
+
+        def token_id(self, word):
+            return 5 if word in ("receive", "the") else 0
+
+    listed = dict(build_wordlist([text], "plain", Vocab()))
+    assert "zorblax" in listed and "recieve" not in listed

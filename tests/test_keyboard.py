@@ -167,11 +167,11 @@ def test_a_word_typed_with_its_apostrophe_is_not_offered_again(shipped):
     ("I think teh", {"the"}),
     ("I was late becuase", {"because"}),
     ("I'll see you tommorow", {"tomorrow"}),
-    # The model trained on puts receive at 3e-5 after "I didn't", and the word list holds the
-    # misspellings reciever / recieved (5+ uses each in the training text), whose completions
-    # outrank the correction: the word list needs its misspellings curated at export.
+    # The export leaves recieve / recieved out of the word list now (space corrects "recieve",
+    # see below), but not "reciever" (12 uses): "receiver" is too rare in the training text (fewer
+    # than 50 times as common) to call it a slip, and its completion outranks the correction.
     pytest.param("I didn't recieve", {"receive"}, marks=pytest.mark.xfail(
-        strict=True, reason="misspellings in the shipped word list outrank the correction")),
+        strict=True, reason="the misspelling 'reciever' in the word list outranks the correction")),
     ("they lost thier", {"their"}),
     ("I will definately", {"definitely"}),
     ("my best freind", {"friend"}),
@@ -190,6 +190,7 @@ def test_typos_are_corrected_in_the_bar(shipped, text, wanted):
 
 @pytest.mark.parametrize("text, wanted", [
     ("I'll see you tommorow", "tomorrow"), ("I think teh", "the"), ("I was late becuase", "because"),
+    ("I didn't recieve", "receive"),
     ("what do you thibk", "think"), ("my best freind", "friend"),
 ])
 def test_confident_typos_are_the_autocorrect_candidate(shipped, text, wanted):
