@@ -56,11 +56,12 @@ EDIT_MIN_LENGTH = 9
 def slips_of(word: str) -> set[str]:
     """The words that ``word`` is one typical slip away from: two neighbouring letters swapped,
     a letter doubled or a double undone. Plural and past forms ("cleans", "cleaned") are not slips."""
-    n = len(word)
-    found = set()
-    for i in range(n - 1):
-        found.add(word[:i] + word[i + 1] + word[i] + word[i + 2:] if word[i] != word[i + 1] else word[:i] + word[i + 1:])
-    found.update(word[:i + 1] + word[i] + word[i + 1:] for i in range(n))
+    found = {word[:i + 1] + word[i] + word[i + 1:] for i in range(len(word))}  # a letter doubled
+    for i in range(len(word) - 1):
+        if word[i] == word[i + 1]:
+            found.add(word[:i] + word[i + 1:])  # a double undone
+        else:
+            found.add(word[:i] + word[i + 1] + word[i] + word[i + 2:])  # neighbours swapped
     return {w for w in found if w != word and not _inflection(word, w)}
 
 
