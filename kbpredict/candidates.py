@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import gzip
 import math
+import operator
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,6 +50,24 @@ def prefix_span(keys: list[str], prefix: str) -> tuple[int, int]:
     return lo, bisect.bisect_left(keys, key + _PREFIX_END, lo)
 
 
+def _take(items: list, order: list[int]) -> list:
+    """``[items[j] for j in order]``, in one C call."""
+    if len(order) < 2:
+        return [items[j] for j in order]
+    return list(operator.itemgetter(*order)(items))
+
+
+def _fold_all(words: list[str]) -> list[str]:
+    """:func:`~kbpredict.text.fold` of many words, the ASCII ones in a few string calls (load time);
+    a word that is its own key is shared, not copied."""
+    if not words:
+        return []
+    folded = "\n".join(words).lower().replace("'", "").split("\n")
+    if len(folded) != len(words):  # a word with a line break in it: one at a time
+        folded = [fold(w) for w in words]
+    return [(w if k == w else k) if w.isascii() else fold(w) for w, k in zip(words, folded)]
+
+
 def contains(keys: list[str], surfaces: list[str], word: str) -> bool:
     """True if ``word`` is among ``surfaces`` (any case), whose sorted folded ``keys`` are given."""
     key, lower = fold(word), word.lower()
@@ -73,24 +92,28 @@ class CandidateIndex:
     def __init__(self, words: list[str], suggestable_ids: list[int],
                  extra_words: list[tuple[str, int]] = (), unknown_id: int = 0,
                  log_frequencies: np.ndarray | None = None):
-        def key(word: str) -> str:
-            folded = fold(word)
-            return word if folded == word else folded  # most words are their own key: share the object
-
-        entries = [(key(words[i]), words[i], i, 0.0) for i in suggestable_ids]
-        total = sum(count for _, count in extra_words)
-        entries += [(key(w), w, unknown_id, math.log(count / total)) for w, count in extra_words if count > 0]
-        entries.sort()  # by (lower-cased key, spelling): tuples compare in C, no key function
-        self._keys = [e[0] for e in entries]
-        self._surfaces = [e[1] for e in entries]
-        self._ids = np.asarray([e[2] for e in entries], dtype=np.int64)
-        self._offsets = np.asarray([e[3] for e in entries], dtype=np.float32) if extra_words else None
+        extra_words = [(w, count) for w, count in extra_words if count > 0]
+        surfaces = [words[i] for i in suggestable_ids] + [w for w, _ in extra_words]
+        keys = _fold_all(surfaces)
+        # sorted by (folded key, spelling), then model id: "\0" sorts before every character
+        by = [f"{k}\0{w}" for k, w in zip(keys, surfaces)]
+        order = sorted(range(len(by)), key=by.__getitem__)
+        self._keys = _take(keys, order)
+        self._surfaces = _take(surfaces, order)
+        ids = np.concatenate([np.asarray(suggestable_ids, dtype=np.int64),
+                              np.full(len(extra_words), unknown_id, dtype=np.int64)])
+        self._ids = ids[order] if len(order) else ids
+        self._offsets = None
+        if extra_words:
+            counts = np.asarray([c for _, c in extra_words], dtype=np.float64)
+            offsets = np.concatenate([np.zeros(len(suggestable_ids)), np.log(counts / counts.sum())])
+            self._offsets = offsets[order].astype(np.float32)
         self.unknown_id = unknown_id
         self._log_frequencies = log_frequencies
         self._typos: TypoIndex | None = None
         keys = self._keys
-        boundaries = np.asarray([j + 1 for j in range(len(keys) - 1) if keys[j] != keys[j + 1]] + [len(keys)],
-                                dtype=np.int64)
+        changes = np.fromiter(map(operator.ne, keys[:-1], keys[1:]), dtype=bool, count=max(0, len(keys) - 1))
+        boundaries = np.append(np.flatnonzero(changes) + 1, len(keys)).astype(np.int64)
         # for each position, where its run of equal keys (a word's spellings: "the", "The") ends
         self._ends = boundaries[np.searchsorted(boundaries, np.arange(len(keys)), side="right")]
 

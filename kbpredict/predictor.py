@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,6 +24,20 @@ from .vocab import Vocabulary
 def default_model_path() -> Path:
     """Where the shipped default bundle lives inside the installed package."""
     return Path(str(resources.files("kbpredict"))) / "models" / "default"
+
+
+def _return_free_memory() -> None:
+    """Give the heap memory that loading freed (the indexes' scratch, onnxruntime's set-up) back
+    to the system: ~10-20 MB that glibc's malloc would otherwise keep. Linux/glibc only; elsewhere
+    nothing is done."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        return
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
 
 
 @dataclass(eq=False)
@@ -102,6 +118,7 @@ class Predictor:
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
                                vocab.log_frequencies())
         index.typos()  # built now, not on the first keystroke
+        _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=Blocklist.shipped(enabled=bool(block_offensive)))
 

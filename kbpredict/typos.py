@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,8 @@ _LENGTH_MIX = 0x9E3779B97F4A7C15
 _MAX_LENGTH = 24  # longer words are not indexed for correction (completion still finds them)
 _COST_CACHE = 2048  # typed keys whose one-slip words are kept (~1 KB each)
 _PREFIX_END = "\U0010ffff"
+_BUILD_ROWS = 4096  # keys hashed together at load
+_POWERS = np.asarray([pow(_BASE, k, 1 << 64) for k in range(_MAX_LENGTH)], dtype=np.uint64)  # B^k mod 2**64
 
 # QWERTY rows and their stagger, in key widths; two keys are neighbours if their centres are
 # at most 1.2 key widths apart (up to 6 neighbours each).
@@ -113,6 +116,31 @@ def _hash(codes: list[int]) -> int:
     return (h + len(codes) * _LENGTH_MIX) & _MASK
 
 
+def _deletion_hashes(keys: list[str], lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For keys of 2.._MAX_LENGTH characters: the hash of each key and of each of its one-letter
+    deletions (``_hash``), with the key's row and the deleted position (-1: none), all at once."""
+    n, width = len(keys), _MAX_LENGTH
+    # the keys as code points, NUL-padded (never in a token) to one width, in one C call
+    points = np.asarray(keys, dtype=f"<U{width}").view(np.uint32).reshape(n, width).astype(np.uint64)
+    codes = np.where(points > 0, points + np.uint64(1), np.uint64(0))
+    with np.errstate(over="ignore"):
+        # before[:, j] = sum_{k<j} code_k * B^k (wrapping uint64 arithmetic is modulo 2**64)
+        before = np.zeros((n, width + 1), dtype=np.uint64)
+        np.cumsum(codes * _POWERS[:width], axis=1, out=before[:, 1:])
+        total = before[np.arange(n), lengths]
+        mix = np.uint64(_LENGTH_MIX)
+        hashes = [total + lengths.astype(np.uint64) * mix]  # the key itself, deleted = -1
+        rows = [np.arange(n, dtype=np.int32)]
+        deleted = [np.full(n, -1, dtype=np.int8)]
+        for j in range(width):
+            r = np.flatnonzero(lengths > j)
+            after = (total[r] - before[r, j + 1]) * np.uint64(_BASE_INV)
+            hashes.append(before[r, j] + after + (lengths[r] - 1).astype(np.uint64) * mix)
+            rows.append(r.astype(np.int32))
+            deleted.append(np.full(len(r), j, dtype=np.int8))
+    return np.concatenate(hashes), np.concatenate(rows), np.concatenate(deleted)
+
+
 class TypoIndex:
     """Candidates one slip away from the typed letters, over a sorted list of folded keys.
 
@@ -124,41 +152,27 @@ class TypoIndex:
         self.errors = errors or ErrorModel()
         self._keys = keys
         # one row per distinct key of 2..24 letters: (first position, key)
-        firsts = [j for j in range(len(keys)) if (j == 0 or keys[j] != keys[j - 1])
-                  and 2 <= len(keys[j]) <= _MAX_LENGTH]
-        self._first = np.asarray(firsts, dtype=np.int64)
-        self._unique = [keys[j] for j in firsts]
-        n = len(firsts)
-        width = _MAX_LENGTH
-        lengths = np.fromiter((len(k) for k in self._unique), dtype=np.int64, count=n)
-        # all keys padded with NUL (never in a token) to one width, as code points, in one pass
-        padded = "".join(key.ljust(width, "\0") for key in self._unique).encode("utf-32-le")
-        points = np.frombuffer(padded, dtype=np.uint32).reshape(n, width).astype(np.uint64)
-        codes = np.where(np.arange(width) < lengths[:, None], points + np.uint64(1), np.uint64(0))
-        with np.errstate(over="ignore"):
-            powers = np.ones(width + 1, dtype=np.uint64)
-            for k in range(1, width + 1):
-                powers[k] = powers[k - 1] * np.uint64(_BASE)
-            # before[:, j] = sum_{k<j} code_k * B^k (wrapping uint64 arithmetic is modulo 2**64)
-            before = np.zeros((n, width + 1), dtype=np.uint64)
-            np.cumsum(codes * powers[:width], axis=1, out=before[:, 1:])
-            total = before[np.arange(n), lengths]
-            mix = np.uint64(_LENGTH_MIX)
-            hashes = [total + lengths.astype(np.uint64) * mix]  # the key itself, deleted = -1
-            rows = [np.arange(n)]
-            deleted = [np.full(n, -1)]
-            for j in range(width):
-                has = lengths > j
-                r = np.flatnonzero(has)
-                after = (total[r] - before[r, j + 1]) * np.uint64(_BASE_INV)
-                hashes.append(before[r, j] + after + (lengths[r] - 1).astype(np.uint64) * mix)
-                rows.append(r)
-                deleted.append(np.full(len(r), j))
-        hashes = np.concatenate(hashes)
-        order = np.argsort(hashes, kind="stable")
+        n_keys = len(keys)
+        lengths = np.fromiter(map(len, keys), dtype=np.int64, count=n_keys)
+        new_key = np.ones(n_keys, dtype=bool)
+        if n_keys > 1:
+            new_key[1:] = np.fromiter(map(operator.ne, keys[1:], keys[:-1]), dtype=bool, count=n_keys - 1)
+        firsts = np.flatnonzero(new_key & (lengths >= 2) & (lengths <= _MAX_LENGTH))
+        self._first = firsts.astype(np.int64)
+        self._unique = [keys[j] for j in firsts.tolist()]
+        hashes, rows, deleted = [], [], []
+        for lo in range(0, len(firsts), _BUILD_ROWS):  # in blocks: a few MB of scratch at a time
+            block = _deletion_hashes(self._unique[lo : lo + _BUILD_ROWS], lengths[firsts[lo : lo + _BUILD_ROWS]])
+            hashes.append(block[0])
+            rows.append(block[1] + lo)
+            deleted.append(block[2])
+        hashes = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+        # equal hashes (a deletion shared by several words) may sort in any order: words() keeps
+        # the least cost per word and answers in position order, so no (slower) stable sort
+        order = np.argsort(hashes)
         self._hashes = hashes[order]
-        self._rows = np.concatenate(rows)[order].astype(np.int32)
-        self._deleted = np.concatenate(deleted)[order].astype(np.int8)
+        self._rows = np.concatenate(rows)[order] if rows else np.zeros(0, dtype=np.int32)
+        self._deleted = np.concatenate(deleted)[order] if deleted else np.zeros(0, dtype=np.int8)
 
         # what words() found for the last keys typed, as arrays (first position, cost): short
         # keys ("th", "yo") are typed again and again and cost the most to look up
@@ -176,9 +190,8 @@ class TypoIndex:
         return firsts, costs
 
     def words(self, typed: str) -> dict[int, float]:
-        """Positions of whole words one slip away from ``typed`` (a folded spelling), with costs.
-
-        The typed word itself (cost 0) is not included."""
+        """Positions of whole words one slip away from ``typed`` (a folded spelling), with costs,
+        in position order. The typed word itself (cost 0) is not included."""
         n = len(typed)
         if n < 2 or n > _MAX_LENGTH:
             return {}
@@ -215,7 +228,7 @@ class TypoIndex:
                 first = int(self._first[row])
                 if cost < best.get(first, math.inf):
                     best[first] = cost
-        return best
+        return dict(sorted(best.items()))  # by position: the same answer however the hashes sort
 
     def prefixes(self, typed: str) -> list[tuple[int, int, float]]:
         """Slices ``(lo, hi, cost)`` of the sorted keys that complete ``typed`` with one slip

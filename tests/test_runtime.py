@@ -379,6 +379,30 @@ def test_a_long_text_keeps_the_cache_bounded(predictor):
     assert "Word4999" in recent.surfaces and "Word10" not in recent.surfaces
 
 
+def test_the_candidate_index_sorts_by_folded_spelling_with_every_script():
+    """Words are kept sorted by (fold(word), word), so a prefix is one slice: ASCII words are
+    folded in bulk at load, the others one by one (accents, Greek final sigma, dotted capital I)."""
+    import numpy as np
+
+    from kbpredict.candidates import CandidateIndex
+    from kbpredict.text import fold
+
+    vocab = ["<unk>", "<s>", "</s>", "Café", "cafe", "Don't", "dont", "ΟΔΟΣ", "İstanbul", "Zürich", "zebra",
+             "rock'n'roll", "A", "a", "ab"]
+    extra = [("Ærø", 3), ("über", 2), ("never", 0), ("zed", 5)]
+    index = CandidateIndex(vocab, list(range(3, len(vocab))), extra, unknown_id=0)
+    entries = sorted([(fold(w), w, i) for i, w in enumerate(vocab) if i >= 3]
+                     + [(fold(w), w, 0) for w, c in extra if c > 0])
+    assert index._keys == [k for k, _, _ in entries]
+    assert index._surfaces == [w for _, w, _ in entries]
+    assert index._ids.tolist() == [i for _, _, i in entries]
+    offsets = dict(zip(index._surfaces, index._offsets.tolist()))
+    assert offsets["zed"] == pytest.approx(np.log(5 / 10)) and offsets["cafe"] == 0.0
+    assert [index._surfaces[j] for j in range(*index.span("cafe"))] == ["Café", "cafe"]
+    assert [index._surfaces[j] for j in range(*index.span("uber"))] == ["über"]
+    assert index._ends.tolist()[:2] == [2, 2]  # "a", "A": one run of equal keys
+
+
 def test_the_word_just_typed_gets_no_cache_boost_right_after_itself():
     import numpy as np
 

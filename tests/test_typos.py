@@ -39,6 +39,25 @@ def test_every_word_one_edit_away_is_found(typed):
     assert typed not in found
 
 
+def test_the_index_built_in_blocks_finds_what_one_block_finds(monkeypatch):
+    """Load builds the index in blocks of keys (bounded scratch memory): a word in any block,
+    near a block's edge or not, is found with the same cost as from an index built at once."""
+    import kbpredict.typos as typos
+
+    rng = random.Random(3)
+    words = sorted({"".join(rng.choice("abcdeforst") for _ in range(rng.randint(2, 9))) for _ in range(400)})
+    whole = TypoIndex(words)
+    monkeypatch.setattr(typos, "_BUILD_ROWS", 7)
+    blocks = TypoIndex(words)
+    assert sorted(blocks._hashes.tolist()) == sorted(whole._hashes.tolist())
+    for word in words[::5]:
+        for typed in {word[1:], word + "e", word[:-1] + "x", word[::-1]} - {word[1:2]}:  # 2+ letters
+            found = blocks.words(typed)
+            assert found == whole.words(typed)
+            assert list(found) == sorted(found)  # in position order, however equal hashes sorted
+            assert {words[j] for j in found} >= {w for w in words if one_edit(typed, w)}
+
+
 def test_costs_follow_the_keyboard():
     errors = ErrorModel()
     index = TypoIndex(WORDS)
