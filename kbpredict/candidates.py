@@ -359,6 +359,15 @@ def _top_indices(scores: np.ndarray, want: int) -> np.ndarray:
 def read_wordlist(path) -> list[tuple[str, int]]:
     """A ``words.tsv.gz`` of a bundle: one ``word<TAB>count`` per line."""
     with gzip.open(path, "rb") as handle:
-        lines = handle.read().decode("utf-8").split("\n")
-    pairs = (line.split("\t") for line in lines if "\t" in line)
+        text = handle.read().decode("utf-8")
+    # the usual file (what export writes), in a few C calls: words have no whitespace in them
+    fields = text.split()
+    if len(fields) == 2 * text.count("\n") == 2 * text.count("\t"):
+        try:
+            counts = np.asarray(fields[1::2], dtype=np.uint64)
+        except (ValueError, OverflowError):
+            pass  # a count that is not a number: line by line below
+        else:
+            return list(zip(fields[0::2], counts.tolist()))
+    pairs = (line.split("\t") for line in text.split("\n") if "\t" in line)
     return [(word, int(count)) for word, count in pairs if word and count.isdigit()]

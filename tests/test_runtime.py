@@ -403,6 +403,23 @@ def test_the_candidate_index_sorts_by_folded_spelling_with_every_script():
     assert index._ends.tolist()[:2] == [2, 2]  # "a", "A": one run of equal keys
 
 
+def test_a_word_list_is_read_whole_or_line_by_line(tmp_path):
+    """A bundle's words.tsv.gz as export writes it, and one with broken lines (skipped)."""
+    import gzip
+
+    from kbpredict.candidates import read_wordlist
+
+    good = tmp_path / "good.tsv.gz"
+    good.write_bytes(gzip.compress("Kanga\t72\nZürich\t5\nrock'n'roll\t0\n".encode()))
+    assert read_wordlist(good) == [("Kanga", 72), ("Zürich", 5), ("rock'n'roll", 0)]
+    broken = tmp_path / "broken.tsv.gz"
+    broken.write_bytes(gzip.compress("Kanga\t72\nno count here\nlbw\t-3\nWoozle\t1.5\n\tt9\nRoo\t4".encode()))
+    assert read_wordlist(broken) == [("Kanga", 72), ("Roo", 4)]
+    empty = tmp_path / "empty.tsv.gz"
+    empty.write_bytes(gzip.compress(b""))
+    assert read_wordlist(empty) == []
+
+
 def test_the_word_just_typed_gets_no_cache_boost_right_after_itself():
     import numpy as np
 
