@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .text import fold
+from .text import fold, fold_all
 from .typos import TypoIndex
 
 if TYPE_CHECKING:
@@ -57,17 +57,6 @@ def _take(items: list, order: list[int]) -> list:
     return list(operator.itemgetter(*order)(items))
 
 
-def _fold_all(words: list[str]) -> list[str]:
-    """:func:`~kbpredict.text.fold` of many words, the ASCII ones in a few string calls (load time);
-    a word that is its own key is shared, not copied."""
-    if not words:
-        return []
-    folded = "\n".join(words).lower().replace("'", "").split("\n")
-    if len(folded) != len(words):  # a word with a line break in it: one at a time
-        folded = [fold(w) for w in words]
-    return [(w if k == w else k) if w.isascii() else fold(w) for w, k in zip(words, folded)]
-
-
 def contains(keys: list[str], surfaces: list[str], word: str) -> bool:
     """True if ``word`` is among ``surfaces`` (any case), whose sorted folded ``keys`` are given."""
     key, lower = fold(word), word.lower()
@@ -94,7 +83,7 @@ class CandidateIndex:
                  log_frequencies: np.ndarray | None = None):
         extra_words = [(w, count) for w, count in extra_words if count > 0]
         surfaces = [words[i] for i in suggestable_ids] + [w for w, _ in extra_words]
-        keys = _fold_all(surfaces)
+        keys = fold_all(surfaces)
         # sorted by (folded key, spelling), then model id: "\0" sorts before every character
         by = [f"{k}\0{w}" for k, w in zip(keys, surfaces)]
         order = sorted(range(len(by)), key=by.__getitem__)

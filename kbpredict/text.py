@@ -88,6 +88,18 @@ def fold(text: str) -> str:
     return key.replace("'", "") if "'" in key else key
 
 
+def fold_all(words: list[str]) -> list[str]:
+    """:func:`fold` of many words (an index at load): the ASCII ones, for which fold is lower case
+    without apostrophes, in a few string calls; the others one at a time. A word that is its own
+    key is shared, not copied."""
+    if not words:
+        return []
+    folded = "\n".join(words).lower().replace("'", "").split("\n")
+    if len(folded) != len(words):  # a word with a line break in it: one at a time
+        folded = [fold(w) for w in words]
+    return [(w if k == w else k) if w.isascii() else fold(w) for w, k in zip(words, folded)]
+
+
 def tokenize(text: str, *, unknown_marker: bool = False) -> list[str]:
     """Split ``text`` into word, punctuation and end-of-line tokens, each cleaned.
 
