@@ -216,7 +216,8 @@ def demo(model: str | None, no_adapt: bool, personal_path: str | None, incognito
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.ClickException("the demo needs an interactive terminal; try: kbpredict predict \"TEXT\"")
     predictor = _load(model)
-    personal = None if no_learn else _personal(personal_path)
+    # Incognito reads the personal model if there is one; it never creates the file.
+    personal = None if no_learn else _personal(personal_path, create=not incognito)
     text, learned = run_demo(predictor, adapt=not no_adapt, personal=personal, incognito=incognito)
     if text:
         click.echo(f"typed {len(text.split())} words"

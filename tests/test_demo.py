@@ -98,3 +98,33 @@ def test_the_demo_learns_the_whole_text_on_quit_unless_incognito(predictor, tmp_
         assert ("incognito" if incognito else "learns on quit") in "".join(t for _, t in state.status())
         words = {w.word: w.uses for w in personal.words()}
         assert (learned, words) == ((0, {}) if incognito else (4, {"Zorblatt": 2, "is": 1, "near": 1}))
+
+
+@pytest.mark.parametrize("incognito", [False, True])
+def test_the_demo_command_creates_no_personal_file_when_incognito(bundle, tmp_path, monkeypatch, incognito):
+    # Incognito writes nothing, so it must not create an empty personal model either; a normal
+    # run creates the file it will learn into.
+    import types
+
+    from click.testing import CliRunner
+
+    import kbpredict.cli
+    import kbpredict.demo
+    from kbpredict.cli import cli
+
+    seen = {}
+
+    def fake_run_demo(predictor, adapt=True, personal=None, incognito=False):
+        seen["personal"], seen["incognito"] = personal, incognito
+        return "", 0
+
+    terminal = types.SimpleNamespace(isatty=lambda: True)
+    monkeypatch.setattr(kbpredict.demo, "run_demo", fake_run_demo)
+    monkeypatch.setattr(kbpredict.cli, "sys", types.SimpleNamespace(stdin=terminal, stdout=terminal))
+    path = tmp_path / "user" / "personal.sqlite3"
+    args = ["demo", "--model", str(bundle), "--personal", str(path)] + (["--incognito"] if incognito else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert seen["incognito"] is incognito
+    assert path.exists() is (not incognito)
+    assert (seen["personal"] is None) is incognito
