@@ -166,7 +166,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             if spelled == word:
                 continue
             key = fold(lower)
-            if lower == word_lower and (typed.sentence_start or is_lowercase_word(variants)) \
+            if lower == word_lower and (typed.sentence_start or is_lowercase_word(variants, frequency)) \
                     and lower not in PRONOUN_I:
                 continue  # a capitalized copy of the typed word (a word of its own in lower case)
             kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION

@@ -12,7 +12,8 @@
   at a sentence start the capital says nothing (shift was on) and every word counts.
 - A capitalized **copy of the word being typed** is never offered ("you" -> "You"), unless the
   typed spelling is not a word of its own in lower case ("i" -> "I", "london" -> "London"):
-  then it is a case correction.
+  then it is a case correction. Whether it is one is the training text's call (how often each
+  spelling occurs), not the model's guess at one position.
 """
 
 from __future__ import annotations
@@ -90,10 +91,20 @@ def own_case(variants: list[tuple[str, float]]) -> str:
     return best
 
 
-def is_lowercase_word(variants: list[tuple[str, float]]) -> bool:
-    """True if the word is used in lower case (as opposed to only as a name, or "I")."""
+def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[str], float] | None = None) -> bool:
+    """True if the word is used in lower case (as opposed to only as a name, or "I").
+
+    ``frequency`` (a spelling's share of the training text) decides when it knows the word: the
+    model's probabilities at one position can favour a capital there (after a stray letter or
+    symbol, "x bad" -> "Bad", "BAD") without "bad" being any less a lower-case word.
+    """
     if variants[0][0].lower() in PRONOUN_I:
         return False
+    if frequency is not None:
+        spellings = dict.fromkeys([s for s, _ in variants] + [variants[0][0].lower()])
+        by_text = [(s, frequency(s)) for s in spellings]
+        if sum(f for _, f in by_text) > 0:
+            variants = by_text
     total = sum(p for _, p in variants)
     return any(s[:1].islower() and p >= LOWER_SHARE * total for s, p in variants)
 

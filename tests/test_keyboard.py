@@ -127,6 +127,22 @@ def test_no_capitalized_copy_of_the_typed_word(shipped, text):
     assert word.capitalize() not in bar(shipped, text)
 
 
+@pytest.mark.parametrize("text", ["x bad", "\ufffd\ufffd bad", "so # good"])
+def test_a_lower_case_word_is_not_case_corrected_where_the_model_expects_a_capital(shipped, text):
+    # after a stray letter or symbol the model may expect "Bad" or "BAD" there; "bad" is still a
+    # word of its own in lower case: no capitalized copy in the bar, and space leaves it alone
+    word = text.split()[-1]
+    session = typed(shipped, text)
+    assert not {word.capitalize(), word.upper()} & {s.word for s in session.suggestions(3)}
+    assert session.autocorrection() is None
+
+
+@pytest.mark.parametrize("text, wanted", [("see you on monday", "Monday"), ("i live in london", "London"),
+                                          ("we went to china", "China")])
+def test_a_name_typed_in_lower_case_is_offered_with_its_capital(shipped, text, wanted):
+    assert bar(shipped, text)[0] == wanted
+
+
 @pytest.mark.parametrize("text", ["i", "ok i", "yes i", "hello. i", "hey how are you doing tonite i"])
 def test_i_offers_I_first(shipped, text):
     assert bar(shipped, text)[0] == "I"
