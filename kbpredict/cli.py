@@ -262,8 +262,15 @@ def words(personal_path: str | None, forget_words, block_words, unblock_words, c
           as_json: bool) -> None:
     """Show, forget and block the words kbpredict learned from you."""
     changing = bool(forget_words or block_words or unblock_words or clear)
-    personal = _personal(personal_path, create=changing)
+    # Only a block needs a file to keep it in: forgetting, unblocking or clearing creates none.
+    personal = _personal(personal_path, create=bool(block_words))
     if personal is None:
+        for word in forget_words:
+            click.echo(f"{word} was not learned", err=as_json)
+        for word in unblock_words:
+            click.echo(f"{word} was not blocked", err=as_json)
+        if changing and not as_json:
+            return
         click.echo(json.dumps({"path": None, "words": [], "blocked": []}) if as_json
                    else "nothing learned yet (no personal model file)")
         return

@@ -104,7 +104,14 @@ def test_learn_then_words_then_forget_block_and_clear(tmp_path):
 def test_words_without_a_personal_model_creates_nothing(isolated_user_files):
     result = run("words")
     assert result.exit_code == 0 and "nothing learned yet" in result.output
+    # forgetting, unblocking or clearing what was never learned writes nothing either
+    result = run("words", "--forget", "Anna", "--unblock", "damn", "--clear")
+    assert result.exit_code == 0 and result.output == "Anna was not learned\ndamn was not blocked\n"
+    assert json.loads(run("words", "--forget", "Anna", "--json").stdout)["words"] == []
     assert not any(p.is_file() for p in isolated_user_files.rglob("*"))
+    # a block is kept, so it needs the file
+    assert run("words", "--block", "damn").output == "blocked damn\n"
+    assert [p.name for p in isolated_user_files.rglob("*") if p.is_file()] == ["personal.sqlite3"]
 
 
 def test_learn_defaults_to_the_user_data_directory(tmp_path, isolated_user_files):
