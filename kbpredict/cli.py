@@ -269,6 +269,8 @@ def words(personal_path: str | None, forget_words, block_words, unblock_words, c
             click.echo(f"{word} was not learned", err=as_json)
         for word in unblock_words:
             click.echo(f"{word} was not blocked", err=as_json)
+        if clear:
+            click.echo("nothing learned to forget", err=as_json)
         if changing and not as_json:
             return
         click.echo(json.dumps({"path": None, "words": [], "blocked": []}) if as_json

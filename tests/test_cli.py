@@ -106,7 +106,7 @@ def test_words_without_a_personal_model_creates_nothing(isolated_user_files):
     assert result.exit_code == 0 and "nothing learned yet" in result.output
     # forgetting, unblocking or clearing what was never learned writes nothing either
     result = run("words", "--forget", "Anna", "--unblock", "damn", "--clear")
-    assert result.exit_code == 0 and result.output == "Anna was not learned\ndamn was not blocked\n"
+    assert result.exit_code == 0 and result.output == "Anna was not learned\ndamn was not blocked\nnothing learned to forget\n"
     assert json.loads(run("words", "--forget", "Anna", "--json").stdout)["words"] == []
     assert not any(p.is_file() for p in isolated_user_files.rglob("*"))
     # a block is kept, so it needs the file
