@@ -81,6 +81,13 @@ def _serialized(method):
     return locked
 
 
+def _check_text(value: str, name: str) -> str:
+    """Text from the app, with lone surrogates (from undecodable input) as U+FFFD."""
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a string, not {type(value).__name__}")
+    return _SURROGATES.sub("\ufffd", value)
+
+
 def _check_k(k: int) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise InvalidArgumentError(f"k must be a positive whole number, not {k!r}")
@@ -163,9 +170,9 @@ class Session:
         the characters: ``.`` typed right after an accepted suggestion's space moves the space
         after it ("tomorrow ." -> "tomorrow. "), and a second space is absorbed.
         """
+        chars = _check_text(chars, "type()'s characters")
         if not chars:
             return None
-        chars = _SURROGATES.sub("\ufffd", str(chars))
         automatic, self._auto_space = self._auto_space, False
         if is_word(chars):
             self._word += chars  # the common keystroke: no tokenization, no LSTM
@@ -183,6 +190,8 @@ class Session:
     @_serialized
     def backspace(self, n: int = 1) -> None:
         """Delete ``n`` characters before the cursor (fewer if the text is shorter)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise InvalidArgumentError(f"backspace() takes a whole number of characters, not {n!r}")
         if n <= 0:
             return
         self._auto_space = False
@@ -196,7 +205,7 @@ class Session:
     @_serialized
     def update(self, text_before_cursor: str) -> None:
         """The whole text before the cursor changed (paste, cursor jump, external edit)."""
-        text = _SURROGATES.sub("\ufffd", str(text_before_cursor))
+        text = _check_text(text_before_cursor, "the text before the cursor")
         self._auto_space = False
         self._set_text(text, common_prefix_length(self.text, text))
 
@@ -208,8 +217,8 @@ class Session:
         insert the word and a space (and a space before it right after ``.`` or ``,``). The
         session is already updated to match.
         """
-        word = suggestion.word if isinstance(suggestion, Suggestion) else str(suggestion)
-        word = _SURROGATES.sub("\ufffd", word).strip()
+        word = suggestion.word if isinstance(suggestion, Suggestion) else suggestion
+        word = _check_text(word, "accept()'s word").strip()
         if not word:
             raise InvalidArgumentError("accept() needs a word")
         insert = accepted_text(self._committed, word, self._word)

@@ -342,6 +342,22 @@ def test_adapt_must_be_a_bool(predictor):
         predictor.session(adapt="yes")
 
 
+def test_text_arguments_must_be_strings(predictor):
+    # None or a number from an app's bug is refused, never typed as "None" or "5"
+    session = predictor.session()
+    session.update("see you ")
+    for call in (lambda: session.update(None), lambda: session.type(None), lambda: session.type(5),
+                 lambda: session.accept(None), lambda: session.backspace("3"), lambda: session.backspace(1.5),
+                 lambda: predictor.suggest(b"hello")):
+        with pytest.raises(InvalidArgumentError):
+            call()
+    assert session.text == "see you "  # nothing changed
+    import numpy as np
+
+    session.backspace(np.int64(4))
+    assert session.text == "see "
+
+
 def test_recent_words_mix_the_model_with_the_texts_words():
     import numpy as np
 
