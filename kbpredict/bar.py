@@ -123,6 +123,19 @@ def _groups(candidates: dict[str, tuple[float, bool]], weight: Callable[[str], f
     return groups
 
 
+def _drops_a_mark(typed: str, spelled: str) -> bool:
+    """True if ``spelled`` has fewer letters with a diacritic than were typed ("Zürich" ->
+    "Zurich", "naïve" -> "naive"): on a phone such a letter took a long press, so it was meant
+    (another accent on it, "cafè" -> "café", is still a correction)."""
+    if typed.isascii():
+        return False
+
+    def marked(text: str) -> int:
+        return sum(1 for ch in text if not ch.isascii() and ch.isalpha())
+
+    return marked(spelled) < marked(typed)
+
+
 def _same_letters(spelled: str, word_key: str) -> bool:
     """The typed letters with an apostrophe, accent or case added ("dont" -> "don't", "i" -> "I")."""
     return fold(spelled) == word_key
@@ -166,6 +179,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             if spelled == word:
                 continue
             key = fold(lower)
+            if key == word_key and _drops_a_mark(word, spelled):
+                continue  # the typed word without the accent the user typed: never a correction
             if lower == word_lower and (typed.sentence_start or is_lowercase_word(variants, frequency)) \
                     and lower not in PRONOUN_I:
                 continue  # a capitalized copy of the typed word (a word of its own in lower case)

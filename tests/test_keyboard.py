@@ -229,6 +229,19 @@ def test_accents_are_optional(shipped):
     assert {"Zurich", "Zürich"} & set(bar(shipped, "I'm going to Zur"))
 
 
+@pytest.mark.parametrize("text, unwanted", [("so naïve", "naive"), ("my résumé", "resume"), ("I'm in Zürich", "Zurich"),
+                                            ("the pokémon", "pokemon")])
+def test_an_accent_the_user_typed_is_kept(shipped, text, unwanted):
+    # an accented letter takes a long press on a phone: neither space nor the bar takes it away
+    session = typed(shipped, text)
+    assert session.autocorrection() is None
+    assert unwanted not in [s.word for s in session.suggestions(3)]
+
+
+def test_a_wrong_accent_is_still_corrected(shipped):
+    assert auto(shipped, "meet me at the cafè") == "café"
+
+
 def test_suggestions_say_what_they_are(shipped):
     assert {s.kind for s in typed(shipped, "see you ").suggestions(3)} == {"next"}
     assert typed(shipped, "see you tom").suggestions(1)[0].kind == "completion"
