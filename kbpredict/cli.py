@@ -232,6 +232,16 @@ def learn(files: tuple[str, ...], personal_path: str | None) -> None:
 
     "-" reads standard input.
     """
+    for name in files:  # every file readable and text before anything is learned or created
+        if name == "-":
+            continue
+        try:
+            with open(name, "rb") as handle:
+                head = handle.read(65536)
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {name}: {exc.strerror or exc}; nothing learned") from None
+        if b"\0" in head:
+            raise click.ClickException(f"{name} looks like a binary file, not text; nothing learned")
     model = _personal(personal_path)
     total = 0
     for name in files:

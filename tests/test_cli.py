@@ -125,6 +125,17 @@ def test_learn_defaults_to_the_user_data_directory(tmp_path, isolated_user_files
 def test_personal_model_problems_are_one_line(tmp_path):
     missing = run("learn", str(tmp_path / "nope.txt"), "--personal", str(tmp_path / "p.sqlite3"))
     assert missing.exit_code != 0 and "Error" in missing.output and "Traceback" not in missing.output
+    assert not (tmp_path / "p.sqlite3").exists()  # nothing created for a text that cannot be read
+
+
+def test_learn_refuses_a_binary_file_before_learning_anything(tmp_path):
+    text, binary = tmp_path / "sent.txt", tmp_path / "photo.jpg"
+    text.write_text("see you at Zorblatt tonight\n", encoding="utf-8")
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 8)
+    personal = tmp_path / "p.sqlite3"
+    result = run("learn", str(text), str(binary), "--personal", str(personal))
+    assert result.exit_code == 1 and "binary" in result.output and "nothing learned" in result.output
+    assert not personal.exists()
     (tmp_path / "blocker").write_text("x")
     bad_place = run("learn", "-", "--personal", str(tmp_path / "blocker" / "p.sqlite3"), input="hi\n")
     assert bad_place.exit_code == 1 and bad_place.output.count("\n") == 1 and "cannot create" in bad_place.output
