@@ -2,6 +2,7 @@
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -117,6 +118,19 @@ def test_init_from_a_missing_checkpoint_is_a_clear_error(corpus_dir, tmp_path):
                              "--preset", "test"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "no checkpoint" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_damaged_checkpoint_is_a_one_line_error(trained_run, tmp_path):
+    whole = (trained_run / "best.pt").read_bytes()
+    for name, data in (("garbage.pt", b"garbage\n" * 100), ("truncated.pt", whole[: len(whole) // 2]),
+                       ("pickle.pt", pickle.dumps(print, protocol=2))):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ValueError) as caught:
+            load_checkpoint(tmp_path / name)
+        assert "not a readable checkpoint" in str(caught.value) and "\n" not in str(caught.value)
+    torch.save({"weights": torch.zeros(2)}, tmp_path / "foreign.pt")
+    with pytest.raises(ValueError, match="not a kbpredict checkpoint"):
+        load_checkpoint(tmp_path / "foreign.pt")
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(corpus_dir, tmp_path):

@@ -58,7 +58,11 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise FileNotFoundError(f"no checkpoint at {path}") from None
     except Exception as exc:  # torch raises many kinds for a truncated or foreign file
-        raise ValueError(f"{path} is not a readable checkpoint: {exc}") from None
+        # torch's own message for a foreign file is a page about weights_only: the first line is enough
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if reason.startswith("Weights only load failed"):
+            reason = "not a file that torch.save wrote with tensors and plain data only"
+        raise ValueError(f"{path} is not a readable checkpoint (truncated, damaged or foreign): {reason}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ValueError(f"{path} is not a kbpredict checkpoint")
     if payload.get("version") != VERSION:
