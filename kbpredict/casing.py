@@ -91,6 +91,14 @@ def own_case(variants: list[tuple[str, float]]) -> str:
     return best
 
 
+def by_text(variants: list[tuple[str, float]], frequency: Callable[[str], float]) -> list[tuple[str, float]]:
+    """The word's spellings (and its lower-case one) weighed by ``frequency``, their shares of the
+    training text, likeliest first; ``variants`` as they are if the text has none of them."""
+    spellings = dict.fromkeys([s for s, _ in variants] + [variants[0][0].lower()])
+    counted = sorted(((s, frequency(s)) for s in spellings), key=lambda v: -v[1])
+    return counted if counted[0][1] > 0 else variants
+
+
 def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[str], float] | None = None) -> bool:
     """True if the word is used in lower case (as opposed to only as a name, or "I").
 
@@ -101,10 +109,7 @@ def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[st
     if variants[0][0].lower() in PRONOUN_I:
         return False
     if frequency is not None:
-        spellings = dict.fromkeys([s for s, _ in variants] + [variants[0][0].lower()])
-        by_text = [(s, frequency(s)) for s in spellings]
-        if sum(f for _, f in by_text) > 0:
-            variants = by_text
+        variants = by_text(variants, frequency)
     total = sum(p for _, p in variants)
     return any(s[:1].islower() and p >= LOWER_SHARE * total for s, p in variants)
 
@@ -120,10 +125,7 @@ def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
     """
     mode = case_mode(typed) if mode is None else mode
     if sentence_start and typed and mode == 0 and frequency is not None:
-        spellings = dict.fromkeys([s for s, _ in variants] + [variants[0][0].lower()])
-        by_text = sorted(((s, frequency(s)) for s in spellings), key=lambda v: -v[1])
-        if by_text[0][1] > 0:
-            variants = by_text
+        variants = by_text(variants, frequency)
     word = own_case(variants)
     if mode == 2:
         return word.upper()

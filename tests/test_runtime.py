@@ -344,6 +344,8 @@ def test_adapt_must_be_a_bool(predictor):
 
 def test_text_arguments_must_be_strings(predictor):
     # None or a number from an app's bug is refused, never typed as "None" or "5"
+    import numpy as np
+
     session = predictor.session()
     session.update("see you ")
     for call in (lambda: session.update(None), lambda: session.type(None), lambda: session.type(5),
@@ -352,8 +354,6 @@ def test_text_arguments_must_be_strings(predictor):
         with pytest.raises(InvalidArgumentError):
             call()
     assert session.text == "see you "  # nothing changed
-    import numpy as np
-
     session.backspace(np.int64(4))
     assert session.text == "see "
 
