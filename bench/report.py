@@ -205,7 +205,7 @@ def write_report(results: dict, directory: Path) -> Path:
         lines += ["", "The `model.ort` column runs the same int8 model in onnxruntime's ORT format (what its mobile "
                   "and minimal builds load; `python -m export.mobile`) through the same Python session; the edits "
                   "and the 10 MB paste, the session's own work, are measured once. Its size counts the files an app "
-                  "outside Python ships: `model.ort`, `words.txt`, `words.tsv.gz`, `model.json`."]
+                  "outside Python ships: `model.ort`, `words.txt`, `words.tsv.gz`, `capitals.txt.gz`, `model.json`."]
     if results.get("memory_bandwidth"):
         lines += ["", "The memory floor is the least time one LSTM step can take on this core: every weight byte is "
                   "read once per step (the tied output matrix whole, for the next-word distribution), at the "

@@ -268,7 +268,7 @@ def memory_bandwidth(megabytes: int = 512, repeats: int = 5) -> dict:
 
 
 # What an app outside Python ships of a bundle with the mobile files (python -m export.mobile).
-MOBILE_FILES = ["model.ort", "words.txt", "words.tsv.gz", "model.json"]
+MOBILE_FILES = ["model.ort", "words.txt", "words.tsv.gz", "capitals.txt.gz", "model.json"]
 
 
 def measure(bundle: Path, tokens: list[str], k: int = 3, cold_runs: int = 5, model_format: str = "onnx",

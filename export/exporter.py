@@ -17,6 +17,7 @@ from kbpredict.lm import OnnxLanguageModel
 from train.checkpoint import load_checkpoint, load_model
 from train.config import ModelConfig
 
+from .capitals import build_capitals, mid_sentence_counts, write_capitals
 from .mobile import OPERATORS_FILE, ORT_FILE, WORDS_FILE
 from .onnx_graph import build_graph, graph_operators
 from .parity import ParityReport, check_parity, default_validation_file, validation_ids
@@ -26,11 +27,12 @@ from .wordlist import build_wordlist, training_sources, write_wordlist
 MODEL_FILE = "model.onnx"
 VOCAB_FILE = "vocab.model"
 WORDLIST_FILE = "words.tsv.gz"
+CAPITALS_FILE = "capitals.txt.gz"
 
 
 def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
-          metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = ()) -> BundleInfo:
-    names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else [])
+          metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = (), capitals: bool = False) -> BundleInfo:
+    names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else []) + ([CAPITALS_FILE] if capitals else [])
     return BundleInfo(
         shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
                          hidden_size=config.hidden_size, num_layers=config.num_layers, cell=config.cell,
@@ -38,6 +40,7 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
         special_ids=dataclasses.asdict(vocab.specials),
         files=describe_files(directory, names) if directory else {},
         model_file=MODEL_FILE, vocab_file=VOCAB_FILE, wordlist_file=WORDLIST_FILE if wordlist else None,
+        capitals_file=CAPITALS_FILE if capitals else None,
         precision=precision, training=training, metrics=metrics,
         start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line), operators=operators,
     )
@@ -46,10 +49,12 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
 def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
                   positions: int = 2000, words_from: list[str] | None = None, words_min_count: int = 2,
                   wordlist: bool = True, skip_parity: bool = False) -> tuple[BundleInfo, ParityReport | None]:
-    """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz`` and ``model.json`` into ``out``.
+    """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz``, ``capitals.txt.gz`` and ``model.json``
+    into ``out``.
 
-    The word list comes from ``words_from`` or else the training text recorded in the
-    checkpoint, when it is still on this machine; ``wordlist=False`` leaves it out. Parity is
+    The word list and the capitals list (:mod:`export.capitals`) come from ``words_from`` or else
+    the training text recorded in the checkpoint, when it is still on this machine;
+    ``wordlist=False`` leaves both out. Parity is
     checked on ``valid`` (default: the training run's validation text); a bundle that fails is
     written with ``parity.passed = false`` in ``model.json``, which ``Predictor.load`` refuses.
     With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
@@ -78,6 +83,7 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
                 raise RuntimeError(f"quantization left float matrices: {leftovers}")
         (Path(tmp) / VOCAB_FILE).write_bytes(vocab.serialized())
         extra: list = []
+        capitals: list = []
         if wordlist:
             if words_from:
                 sources, text_format = [Path(p) for p in words_from], payload["train_config"].get("text_format", "auto")
@@ -88,12 +94,16 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             if sources:
                 extra = build_wordlist(sources, text_format, vocab, words_min_count, masks=masks)
                 write_wordlist(Path(tmp) / WORDLIST_FILE, extra)
+                spellings = [vocab.words[i] for i in vocab.suggestable_ids()] + [w for w, _ in extra]
+                capitals = build_capitals(*mid_sentence_counts(sources, text_format, masks), spellings)
+                write_capitals(Path(tmp) / CAPITALS_FILE, capitals)
 
         training = {**payload.get("summary", {}), "checkpoint": str(Path(checkpoint_path).resolve()),
                     "step": payload["step"], "epoch": payload["epoch"], "best_valid_ppl": payload["best_valid_ppl"],
                     "elapsed_s": round(payload["elapsed_s"], 1), "train_config": payload["train_config"],
                     "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         metrics: dict = {"valid_ppl_torch": payload["best_valid_ppl"], "wordlist_words": len(extra),
+                         "capitals_words": len(capitals),
                          "large_matrices": precision_report(onnx.load(str(final)))}
         report = None
         if skip_parity:
@@ -109,9 +119,12 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
         outputs = [(MODEL_FILE, final), (VOCAB_FILE, Path(tmp) / VOCAB_FILE)]
         if extra:
             outputs.append((WORDLIST_FILE, Path(tmp) / WORDLIST_FILE))
+        if capitals:
+            outputs.append((CAPITALS_FILE, Path(tmp) / CAPITALS_FILE))
         # Files of an earlier export that would not match this model (the mobile files are
         # written afresh by --ort / python -m export.mobile).
-        stale = ([] if extra else [WORDLIST_FILE]) + [ORT_FILE, OPERATORS_FILE, WORDS_FILE]
+        stale = ([] if extra else [WORDLIST_FILE]) + ([] if capitals else [CAPITALS_FILE]) + [
+            ORT_FILE, OPERATORS_FILE, WORDS_FILE]
         for name in stale:
             if (out_dir / name).exists():
                 (out_dir / name).unlink()
@@ -119,7 +132,7 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             shutil.copyfile(source, out_dir / f".{name}.tmp")
             os.replace(out_dir / f".{name}.tmp", out_dir / name)
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
-                 wordlist=bool(extra), operators=operators)
+                 wordlist=bool(extra), operators=operators, capitals=bool(capitals))
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)

@@ -145,14 +145,17 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             allows: Callable[[str], bool] = lambda word: True,
             policy: Autocorrect = Autocorrect(),
             whole: set[str] = frozenset(),
-            frequency: Callable[[str], float] | None = None) -> tuple[list[Suggestion], Suggestion | None]:
+            frequency: Callable[[str], float] | None = None,
+            capitalized: Callable[[str], str | None] = lambda lower: None,
+            ) -> tuple[list[Suggestion], Suggestion | None]:
     """The top ``k`` of the bar and the autocorrect candidate (or None).
 
     ``pool``: completions of the typed word (or next words), spelling -> probability;
     ``corrections``: spellings one slip away, with probabilities that include the slip's cost;
     ``whole``: those of them that are whole words one slip away (what space may correct to);
     ``frequency``: a spelling's share of the training text (for its own case, see
-    :func:`~kbpredict.casing.present`).
+    :func:`~kbpredict.casing.present`); ``capitalized``: a word's spelling in the capitals list
+    (lower-case word -> "Michael"), or None.
     """
     candidates = {surface: (p, False) for surface, p in pool.items()}
     for surface, p in corrections.items():
@@ -174,14 +177,15 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             continue
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
-        spelled = present(variants, word, typed.sentence_start, frequency, mode)
+        proper = capitalized(lower)
+        spelled = present(variants, word, typed.sentence_start, frequency, mode, proper)
         if word:
             if spelled == word:
                 continue
             key = fold(lower)
             if key == word_key and _drops_a_mark(word, spelled):
                 continue  # the typed word without the accent the user typed: never a correction
-            if lower == word_lower and (typed.sentence_start or is_lowercase_word(variants, frequency)) \
+            if lower == word_lower and (typed.sentence_start or is_lowercase_word(variants, frequency, proper)) \
                     and lower not in PRONOUN_I:
                 continue  # a capitalized copy of the typed word (a word of its own in lower case)
             kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION

@@ -80,7 +80,7 @@ class CandidateIndex:
 
     def __init__(self, words: list[str], suggestable_ids: list[int],
                  extra_words: list[tuple[str, int]] = (), unknown_id: int = 0,
-                 log_frequencies: np.ndarray | None = None):
+                 log_frequencies: np.ndarray | None = None, capitals: list[str] = ()):
         extra_words = [(w, count) for w, count in extra_words if count > 0]
         surfaces = [words[i] for i in suggestable_ids] + [w for w, _ in extra_words]
         keys = fold_all(surfaces)
@@ -99,6 +99,7 @@ class CandidateIndex:
             self._offsets = offsets[order].astype(np.float32)
         self.unknown_id = unknown_id
         self._log_frequencies = log_frequencies
+        self._capitals = {word.lower(): word for word in capitals}
         self._typos: TypoIndex | None = None
         keys = self._keys
         changes = np.fromiter(map(operator.ne, keys[:-1], keys[1:]), dtype=bool, count=max(0, len(keys) - 1))
@@ -137,6 +138,12 @@ class CandidateIndex:
         if not outside:
             return math.exp(float(self._log_frequencies[i]))
         return share * EXTRA_WORDS_SHARE
+
+    def capitalized(self, lower: str) -> str | None:
+        """The spelling people who write with capitals give this word mid-sentence ("michael" ->
+        "Michael", "usa" -> "USA"; the bundle's capitals list), or None: the word is written in
+        lower case too, or its case is not known."""
+        return self._capitals.get(lower)
 
     def typos(self) -> TypoIndex:
         """The index of words one slip away, built on first use (~60 ms for 50k words)."""
@@ -343,6 +350,12 @@ def _top_indices(scores: np.ndarray, want: int) -> np.ndarray:
         part = np.argpartition(-sub, want - 1)[:want]
         return near[part[np.argsort(-sub[part], kind="stable")]]
     return near[np.argsort(-sub, kind="stable")]
+
+
+def read_capitals(path) -> list[str]:
+    """A ``capitals.txt.gz`` of a bundle: one spelling per line."""
+    with gzip.open(path, "rb") as handle:
+        return handle.read().decode("utf-8").split()
 
 
 def read_wordlist(path) -> list[tuple[str, int]]:

@@ -4,7 +4,10 @@
   space -- get capitalized suggestions, except after a common abbreviation (``Mr.``, ``e.g.``).
 - **Mid-sentence, typing in lower case**, a word keeps its own case: "tomorrow", not the
   "Tomorrow" that began some sentence of the training text; a proper noun keeps its capital
-  ("London"), and the pronoun "I" (with I'm, I'll, I've, I'd) is always "I".
+  ("London"), and the pronoun "I" (with I'm, I'll, I've, I'd) is always "I". The bundle's
+  capitals list (``proper``, from text written with capitals, see :mod:`export.capitals`) names
+  the words whose own case is a capital although the model knows them in lower case too, from
+  all-lower-case training text ("michael" -> "Michael", "friday" -> "Friday").
 - **What is typed decides the case**: typing a capital ("Th") capitalizes; typing two or more
   capitals ("TH") gives all capitals; typing a lower-case letter at a sentence start (the user
   turned the keyboard's shift off) gives the word's own case. A capital typed mid-sentence asks for
@@ -99,14 +102,16 @@ def by_text(variants: list[tuple[str, float]], frequency: Callable[[str], float]
     return counted if counted[0][1] > 0 else variants
 
 
-def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[str], float] | None = None) -> bool:
+def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[str], float] | None = None,
+                      proper: str | None = None) -> bool:
     """True if the word is used in lower case (as opposed to only as a name, or "I").
 
     ``frequency`` (a spelling's share of the training text) decides when it knows the word: the
     model's probabilities at one position can favour a capital there (after a stray letter or
-    symbol, "x bad" -> "Bad", "BAD") without "bad" being any less a lower-case word.
+    symbol, "x bad" -> "Bad", "BAD") without "bad" being any less a lower-case word. A word of the
+    capitals list (``proper``, its spelling there) is not.
     """
-    if variants[0][0].lower() in PRONOUN_I:
+    if proper is not None or variants[0][0].lower() in PRONOUN_I:
         return False
     if frequency is not None:
         variants = by_text(variants, frequency)
@@ -115,18 +120,23 @@ def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[st
 
 
 def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
-            frequency: Callable[[str], float] | None = None, mode: int | None = None) -> str:
+            frequency: Callable[[str], float] | None = None, mode: int | None = None,
+            proper: str | None = None) -> str:
     """How the bar spells a word, given its case variants, what is typed and where.
 
     Lower-case letters typed at a sentence start ask for the word's own case, which the model's
     probabilities there do not tell (every word starts with a capital); ``frequency`` (a
-    spelling's share of the training text) does: "that", "John". ``mode``: ``case_mode(typed)``,
-    when the caller has it already.
+    spelling's share of the training text) does: "that", "John". ``proper``: the word's spelling
+    in the capitals list, its own case wherever it is ("Michael"). ``mode``:
+    ``case_mode(typed)``, when the caller has it already.
     """
     mode = case_mode(typed) if mode is None else mode
-    if sentence_start and typed and mode == 0 and frequency is not None:
-        variants = by_text(variants, frequency)
-    word = own_case(variants)
+    if proper is not None:
+        word = proper
+    else:
+        if sentence_start and typed and mode == 0 and frequency is not None:
+            variants = by_text(variants, frequency)
+        word = own_case(variants)
     if mode == 2:
         return word.upper()
     if mode == 1 or (sentence_start and not typed):

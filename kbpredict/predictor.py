@@ -7,12 +7,13 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from .blocklist import Blocklist
 from .bundle import BundleInfo, read_bundle, unreadable
-from .candidates import CandidateIndex, Suggestion, read_wordlist
+from .candidates import CandidateIndex, Suggestion, read_capitals, read_wordlist
 from .errors import (DefaultModelMissingError, InvalidArgumentError, ModelCorruptError, ModelFormatError,
                      ModelNotFoundError)
 from .lm import OnnxLanguageModel, State
@@ -38,6 +39,16 @@ def _return_free_memory() -> None:
         return
     trim.argtypes = [ctypes.c_size_t]
     trim(0)
+
+
+def _read_listed(directory: Path, name: str | None, read: Callable[[Path], list]) -> list:
+    """An optional word file of the bundle, read by ``read``; [] if the bundle has none."""
+    if not name:
+        return []
+    try:
+        return read(directory / name)
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise ModelCorruptError(f"{directory / name} is unreadable: {exc}") from None
 
 
 @dataclass(eq=False)
@@ -109,14 +120,10 @@ class Predictor:
         for token in start_ids:  # one token per call, as the session feeds them
             start = model.feed([token], state)
             state = start[1]
-        extra = []
-        if info.wordlist_file:
-            try:
-                extra = read_wordlist(directory / info.wordlist_file)
-            except (OSError, EOFError, UnicodeDecodeError) as exc:
-                raise ModelCorruptError(f"{directory / info.wordlist_file} is unreadable: {exc}") from None
+        extra = _read_listed(directory, info.wordlist_file, read_wordlist)
+        capitals = _read_listed(directory, info.capitals_file, read_capitals)
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
-                               vocab.log_frequencies())
+                               vocab.log_frequencies(), capitals)
         index.typos()  # built now, not on the first keystroke
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,

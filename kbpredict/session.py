@@ -308,7 +308,8 @@ class Session:
         def allows(word: str) -> bool:
             return not blocklist.blocks(word) and (view is None or view.allows(word))
 
-        shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency)
+        shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency,
+                              index.capitalized)
         if not self.correct:
             auto = None
         self._memo = (self._word, k, shown, auto)

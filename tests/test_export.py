@@ -260,3 +260,59 @@ def test_the_word_list_leaves_out_misspellings_of_common_words(tmp_path):
 
     listed = dict(build_wordlist([text], "plain", Vocab()))
     assert "zorblax" in listed and "recieve" not in listed
+
+
+# -- the capitals list -------------------------------------------------------------------------
+def _counts_of(tmp_path, text):
+    from export.capitals import mid_sentence_counts
+
+    path = tmp_path / "text.txt"
+    path.write_text(text, encoding="utf-8")
+    return mid_sentence_counts([path], "plain")
+
+
+def test_capitals_are_counted_mid_sentence_in_lines_written_with_capitals(tmp_path):
+    counts, after_capital = _counts_of(tmp_path, (
+        "We met Quilla in town. Quilla said hi!\n"   # the second "Quilla" starts a sentence
+        "i met quilla in town\n"                      # no capitals at all: no evidence
+        "WE MET QUILLA IN TOWN, Quilla TOO\n"         # shouted: no evidence
+        '"Oh!" replied Quilla, at the Grand Hotel.\n'))
+    assert counts["Quilla"] == 2 and counts["quilla"] == 0 and counts["QUILLA"] == 0
+    assert counts["replied"] == 0  # after "!" and a quote, a sentence starts
+    assert counts["Hotel"] == 1 and after_capital["Hotel"] == 1 and after_capital["Quilla"] == 0
+
+
+def test_the_capitals_list_holds_names_not_words_written_either_way(tmp_path):
+    from export.capitals import build_capitals
+
+    counts, after_capital = _counts_of(tmp_path, (
+        "we flew to Zorbia with Quilla and stayed at the Blue Hostel.\n" * 5
+        + "the hostel was nice and we had Apple pie, apple juice and an apple.\n" * 3
+        + "i love zorbia and the hostel so much\n" * 20))  # an all-lower-case source
+    spellings = ["Zorbia", "zorbia", "Quilla", "Hostel", "hostel", "apple", "Apple", "Blue", "stayed"]
+    assert build_capitals(counts, after_capital, spellings) == ["Zorbia"]
+    # "Quilla" has no lower-case spelling to tell apart; "Hostel" is the tail of a name; "apple"
+    # is written in lower case too; "Blue" was not a suggestable lower-case word
+
+
+def test_export_writes_the_capitals_list_and_the_bar_spells_by_it(trained_run, tmp_path):
+    from kbpredict.candidates import read_capitals
+
+    text = tmp_path / "chat.txt"
+    text.write_text(("we flew to Zorbia last week and loved it.\n" * 4
+                     + "i want to fly to zorbia again\n" * 30), encoding="utf-8")
+    info, _ = export_bundle(str(trained_run / "best.pt"), str(tmp_path / "b"), positions=50,
+                            words_from=[str(text)])
+    bundle = tmp_path / "b"
+    assert info.capitals_file == "capitals.txt.gz" and "capitals.txt.gz" in info.files
+    assert read_capitals(bundle / "capitals.txt.gz") == ["Zorbia"]
+    assert json.loads((bundle / "model.json").read_text())["metrics"]["capitals_words"] == 1
+    predictor = Predictor.load(bundle)
+    # the model learned "zorbia" far more often, from the lower-case lines; the list wins
+    assert "Zorbia" in [s.word for s in predictor.suggest("we want to go to zor", 3)]
+    assert "zorbia" not in [s.word for s in predictor.suggest("we want to go to zor", 3)]
+    # a corrupt list is one clear error
+    (bundle / "capitals.txt.gz").write_bytes(b"not gzip at all")
+    refresh_checksums(bundle)
+    with pytest.raises(ModelCorruptError, match="capitals.txt.gz"):
+        Predictor.load(bundle)

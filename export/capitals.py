@@ -1,0 +1,105 @@
+"""The capitals list: words that people who write with capitals capitalize mid-sentence.
+
+Several training sources are all lower case (requests to assistants: "is the bank open on
+friday"), so the model has learned "friday", "michael" and "canada" beside "Friday", "Michael"
+and "Canada", and mid-sentence its probabilities cannot tell a name's own case from a
+lower-case writer's habit: typing "tell mich" offered "michael". Text that uses capitals can
+tell, away from the starts of sentences where every word has one. So the export counts each
+spelling mid-sentence in lines written with capitals, and lists the words whose lower-case
+spelling there is rarer than :data:`kbpredict.casing.LOWER_SHARE` -- names, days, months,
+places, "USA" -- spelled as they are most often written, unless the capital mostly comes from the tail of names
+("Beverly Hills", "Delta Airlines"). The bar spells them so (:func:`kbpredict.casing.present`);
+words written either way ("google", "bill", "apple") are left to the model.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+from kbpredict.casing import LOWER_SHARE
+from train.shards import stream_lines
+
+# Tokens that end a sentence in the training text (punctuation is split off words).
+SENTENCE_END_CHARS = frozenset(".?!…")
+MIN_COUNT = 2  # a spelling seen once could be anyone's slip
+NAME_TAIL_SHARE = 0.5  # a spelling this often after another capitalized word is part of names
+
+
+def _is_sentence_end(token: str) -> bool:
+    return bool(token) and all(ch in SENTENCE_END_CHARS for ch in token)
+
+
+def _uses_capitals(tokens: list[str]) -> bool:
+    """A line written with capitals, but not shouted: some upper-case letters, more lower-case."""
+    upper = lower = 0
+    for token in tokens:
+        for ch in token:
+            if ch.isupper():
+                upper += 1
+            elif ch.islower():
+                lower += 1
+    return 0 < upper < lower
+
+
+def mid_sentence_counts(files: Iterable[Path], text_format: str, masks: tuple[str, ...] = ()
+                        ) -> tuple[Counter, Counter]:
+    """How often each spelling occurs away from a sentence start, in lines written with capitals,
+    and how often of those right after a word with a capital (other than "I"): the second
+    word of a name ("New York", "Beverly Hills", "Delta Airlines").
+
+    A sentence starts a line and follows ``.``, ``?``, ``!`` or ``…`` (and any quotes or brackets
+    after them): the word there is left out whatever its case.
+    """
+    counts: Counter[str] = Counter()
+    after_capital: Counter[str] = Counter()
+    for path in files:
+        for _, tokens in stream_lines(path, text_format, masks):
+            if not _uses_capitals(tokens):
+                continue
+            start, previous = True, ""
+            for token in tokens:
+                if _is_sentence_end(token):
+                    start, previous = True, ""
+                elif not any(ch.isalnum() for ch in token):
+                    previous = ""  # quotes, brackets, commas: a sentence start stays one
+                elif start:
+                    start, previous = False, token
+                else:
+                    counts[token] += 1
+                    if previous[:1].isupper() and previous != "I":
+                        after_capital[token] += 1
+                    previous = token
+    return counts, after_capital
+
+
+def build_capitals(counts: Counter, after_capital: Counter, spellings: Iterable[str],
+                   min_count: int = MIN_COUNT) -> list[str]:
+    """The spellings (among ``spellings``, the words the bar can suggest) that are their word's own
+    case mid-sentence although the word has a lower-case spelling too: the word's most common
+    spelling in ``counts`` (:func:`mid_sentence_counts`), when the lower-case one holds less than
+    ``LOWER_SHARE`` of them -- and when it mostly stands on its own: a word that is capitalized
+    as the tail of names ("Hills", "Hostel", "Street") is a lower-case word elsewhere. Sorted."""
+    by_lower: dict[str, set[str]] = {}
+    for spelling in spellings:
+        by_lower.setdefault(spelling.lower(), set()).add(spelling)
+    chosen = []
+    for lower, variants in by_lower.items():
+        if lower not in variants or len(variants) < 2:
+            continue  # no lower-case spelling to confuse it with, or no other spelling
+        seen = {s: counts.get(s, 0) for s in variants}
+        total = sum(seen.values())
+        best = max(sorted(seen), key=seen.__getitem__)
+        if (seen[best] >= min_count and seen[lower] < LOWER_SHARE * total
+                and after_capital.get(best, 0) < NAME_TAIL_SHARE * seen[best]):
+            chosen.append(best)
+    return sorted(chosen)
+
+
+def write_capitals(path: Path, words: list[str]) -> None:
+    """One spelling per line, gzip-compressed (reproducibly: no name or time in the header)."""
+    data = "".join(f"{word}\n" for word in words).encode("utf-8")
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as handle:
+        handle.write(data)
