@@ -74,6 +74,7 @@ class Typed:
     unknown_probability: float = 0.0  # p(a word the model does not know) here
     known: bool = False  # the typed word is one the user wrote (text or personal model)
     protected: bool = False  # typed out in full, it is the user's to keep (e.g. a blocked word)
+    without_capitals: bool = False  # the text so far has no capitals: names as the model spells them
 
 
 def _canonical(lower: str) -> str:
@@ -155,7 +156,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     ``whole``: those of them that are whole words one slip away (what space may correct to);
     ``frequency``: a spelling's share of the training text (for its own case, see
     :func:`~kbpredict.casing.present`); ``capitalized``: a word's spelling in the capitals list
-    (lower-case word -> "Michael"), or None.
+    (lower-case word -> "Michael"), or None; not used in a text written without capitals.
     """
     candidates = {surface: (p, False) for surface, p in pool.items()}
     for surface, p in corrections.items():
@@ -177,7 +178,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             continue
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
-        proper = capitalized(lower)
+        proper = None if typed.without_capitals else capitalized(lower)
         spelled = present(variants, word, typed.sentence_start, frequency, mode, proper)
         if word:
             if spelled == word:

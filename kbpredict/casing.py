@@ -7,7 +7,9 @@
   ("London"), and the pronoun "I" (with I'm, I'll, I've, I'd) is always "I". The bundle's
   capitals list (``proper``, from text written with capitals, see :mod:`export.capitals`) names
   the words whose own case is a capital although the model knows them in lower case too, from
-  all-lower-case training text ("michael" -> "Michael", "friday" -> "Friday").
+  all-lower-case training text ("michael" -> "Michael", "friday" -> "Friday") -- unless the text
+  so far is written without a single capital (:func:`writes_without_capitals`): then the user
+  writes names in lower case too, and the model's case stands.
 - **What is typed decides the case**: typing a capital ("Th") capitalizes; typing two or more
   capitals ("TH") gives all capitals; typing a lower-case letter at a sentence start (the user
   turned the keyboard's shift off) gives the word's own case. A capital typed mid-sentence asks for
@@ -39,6 +41,8 @@ _SENTENCE_END_RE = re.compile(r"[.?!…][\"'”’)\]]*\s*$")
 _LAST_WORD_RE = re.compile(r"([^\s.?!…]+(?:\.[^\s.?!…]+)*)\.[\"'”’)\]]*\s*$")
 _TAIL = 64  # characters of committed text a decision looks at: bounded work on any text
 
+_STYLE_TAIL = 200  # characters of committed text that show whether the user writes capitals
+
 # A lower-case spelling at least this share of its word's case variants is the word's own case.
 LOWER_SHARE = 0.2
 
@@ -60,6 +64,15 @@ def at_sentence_start(committed: str) -> bool:
         if match and match.group(1).lower() in ABBREVIATIONS:
             return False
     return True
+
+
+def writes_without_capitals(committed: str) -> bool:
+    """True if the text before the word shows a user who writes without capitals: letters, and
+    not one capital among the last ``_STYLE_TAIL`` characters ("so i told him" -- the keyboard's
+    automatic capitals are off). Such a user writes names in lower case too, so the capitals list
+    is not applied for them; an empty text shows nothing yet."""
+    tail = committed[-_STYLE_TAIL:]
+    return any(ch.isalpha() for ch in tail) and not any(ch.isupper() for ch in tail)
 
 
 def case_mode(typed: str) -> int:

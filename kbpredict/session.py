@@ -33,7 +33,7 @@ import numpy as np
 
 from .bar import Autocorrect, Typed, arrange
 from .candidates import RecentWords, Suggestion
-from .casing import at_sentence_start
+from .casing import at_sentence_start, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
 from .errors import InvalidArgumentError
 from .spacing import Edit, accepted_text, after_automatic_space
@@ -121,6 +121,7 @@ class Session:
         self._window = TokenWindow(predictor.vocab)  # the tokens of the committed text's tail
         self._located: dict[str, tuple[int, float, bool]] = {}  # word -> its candidate entry, memoized
         self._sentence_start = True  # the word being typed starts a sentence (see casing)
+        self._without_capitals = False  # the committed text has no capitals (see casing)
         self._previous_word = ""  # the word just committed: never offered as the next word
         self._auto_space = False  # the text ends with a space the session inserted (see spacing)
         self._begin()
@@ -291,7 +292,8 @@ class Session:
         pool = index.pool(log_probs, typed, want, recent, view)
         corrections: dict[str, float] = {}
         whole: set[str] = set()
-        state = Typed(typed, self._sentence_start, self._previous_word)
+        state = Typed(typed, self._sentence_start, self._previous_word,
+                      without_capitals=self._without_capitals)
         if typed and self.correct:
             scale = recent.model_weight if recent is not None and len(recent) else 1.0
             if view is not None and len(view.index):
@@ -302,7 +304,8 @@ class Session:
                 self._personal_index is not None and self._personal_index.contains(typed))
             unknown = math.exp(float(log_probs[index.unknown_id])) * scale
             state = Typed(typed, self._sentence_start, self._previous_word,
-                          index.probability(log_probs, typed) * scale, unknown, known, blocked)
+                          index.probability(log_probs, typed) * scale, unknown, known, blocked,
+                          self._without_capitals)
         blocklist = self._predictor.blocklist
 
         def allows(word: str) -> bool:
@@ -331,6 +334,7 @@ class Session:
         self._states.invalidate(cut)
         self._committed, self._word = committed, word
         self._sentence_start = at_sentence_start(committed)
+        self._without_capitals = writes_without_capitals(committed)
         self._previous_word = self._last_word()
         self._current = self._states.at(self._window, end)
         self._recent = self._recent_words() if self.adapt else None

@@ -143,14 +143,31 @@ def test_a_name_typed_in_lower_case_is_offered_with_its_capital(shipped, text, w
     assert bar(shipped, text)[0] == wanted
 
 
-@pytest.mark.parametrize("text, wanted", [("tell mich", "Michael"), ("see you on fri", "Friday"),
-                                          ("my friend dav", "David"), ("just in ca", "Canada"),
-                                          ("watching netf", "Netflix"), ("i speak span", "Spanish")])
+@pytest.mark.parametrize("text, wanted", [("My friend dav", "David"), ("Are you watching netf", "Netflix"),
+                                          ("Can you ask sar", "Sarah"), ("See you on fri", "Friday"),
+                                          ("I speak span", "Spanish"), ("Hi, tell mich", "Michael")])
 def test_names_completed_mid_sentence_keep_their_capital(shipped, text, wanted):
-    # some training sources are all lower case, so the model knows "michael" too; the bundle's
+    # some training sources are all lower case, so the model knows "david" too; the bundle's
     # capitals list (from text written with capitals) spells the name
     words = bar(shipped, text)
     assert wanted in words and wanted.lower() not in words, words
+
+
+@pytest.mark.parametrize("text, wanted", [("my friend dav", "david"), ("so i speak span", "spanish")])
+def test_a_text_without_capitals_gets_names_as_its_writer_writes_them(shipped, text, wanted):
+    # not one capital typed, not even "i": automatic capitals are off, names come in lower case
+    words = bar(shipped, text)
+    assert wanted in words and wanted.capitalize() not in words, words
+
+
+@pytest.mark.parametrize("committed, without", [
+    ("", False), ("so i told him ", True), ("So i told him ", False), ("123 :) ", False),
+    ("I said so. " + "and then we left " * 20, True),  # the capital is long gone
+])
+def test_a_text_without_capitals(committed, without):
+    from kbpredict.casing import writes_without_capitals
+
+    assert writes_without_capitals(committed) is without
 
 
 @pytest.mark.parametrize("text, wanted", [("pay the bi", "bill"), ("just in ca", "case"),
