@@ -1,15 +1,16 @@
 """The capitals list: words that people who write with capitals capitalize mid-sentence.
 
 Several training sources are all lower case (requests to assistants: "is the bank open on
-friday"), so the model has learned "friday", "michael" and "canada" beside "Friday", "Michael"
-and "Canada", and mid-sentence its probabilities cannot tell a name's own case from a
-lower-case writer's habit: typing "tell mich" offered "michael". Text that uses capitals can
-tell, away from the starts of sentences where every word has one. So the export counts each
-spelling mid-sentence in lines written with capitals, and lists the words whose lower-case
-spelling there is rarer than :data:`kbpredict.casing.LOWER_SHARE` -- names, days, months,
-places, "USA" -- spelled as they are most often written, unless the capital mostly comes from the tail of names
-("Beverly Hills", "Delta Airlines"). The bar spells them so (:func:`kbpredict.casing.present`);
-words written either way ("google", "bill", "apple") are left to the model.
+friday"), so the model has learned "friday", "david" and "netflix" beside "Friday", "David" and
+"Netflix", and mid-sentence its probabilities cannot tell a name's own case from a lower-case
+writer's habit: typing "My friend dav" offered "david". Text that uses capitals can tell, away
+from the starts of sentences where every word has one. So the export counts each spelling
+mid-sentence in lines written with capitals, and lists the words whose lower-case spelling there
+is rarer than :data:`kbpredict.casing.LOWER_SHARE` -- names, days, months, places, "USA" --
+spelled as they are most often written, unless the capital mostly comes from the tail of names
+("Beverly Hills", "Delta Airlines"). The bar spells them so (:func:`kbpredict.casing.present`),
+except in a text typed without capitals; words written either way ("google", "bill", "apple")
+are left to the model.
 """
 
 from __future__ import annotations
@@ -101,5 +102,6 @@ def build_capitals(counts: Counter, after_capital: Counter, spellings: Iterable[
 def write_capitals(path: Path, words: list[str]) -> None:
     """One spelling per line, gzip-compressed (reproducibly: no name or time in the header)."""
     data = "".join(f"{word}\n" for word in words).encode("utf-8")
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as handle:
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                                compresslevel=9) as handle:
         handle.write(data)
