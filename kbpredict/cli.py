@@ -120,6 +120,11 @@ def _info_dict(predictor) -> dict[str, Any]:
     }
 
 
+def _size(nbytes: int) -> str:
+    """A file size for people: "4.40 MB", "4.7 KB"."""
+    return f"{nbytes / 1e6:.2f} MB" if nbytes >= 100_000 else f"{nbytes / 1e3:.1f} KB"
+
+
 def _source_name(path: str) -> str:
     """``selfdialogue`` for ``.../train/selfdialogue.txt.gz``, ``wikitext-2-tokens`` for ``.../train.txt``."""
     stem = os.path.basename(path).split(".")[0]
@@ -137,7 +142,7 @@ def info(model: str | None, as_json: bool) -> None:
         return
     click.echo(f"model       {data['path']}")
     click.echo(f"size        {data['bundle_bytes'] / 1e6:.2f} MB ({data['precision']}; "
-               + ", ".join(f"{n} {b / 1e6:.2f} MB" for n, b in data["files"].items()) + ")")
+               + ", ".join(f"{n} {_size(b)}" for n, b in data["files"].items()) + ")")
     click.echo(f"vocabulary  {data['vocabulary']:,} words")
     click.echo(f"network     {data['parameters']:,} parameters: {data['layers']} x {data['cell'].upper()} "
                f"{data['hidden_size']}, embedding {data['embedding_size']} (tied)")

@@ -52,6 +52,14 @@ def test_info(bundle):
     assert data["precision"] == "int8" and data["parity"]["passed"] is True
 
 
+def test_info_gives_each_file_a_readable_size():
+    from kbpredict.cli import _size
+
+    assert (_size(4_402_067), _size(111_271), _size(4_685)) == ("4.40 MB", "0.11 MB", "4.7 KB")
+    shipped = run("info").output  # the shipped bundle: a 4.7 KB capitals list, not "0.00 MB"
+    assert "capitals.txt.gz" in shipped and "0.00 MB" not in shipped
+
+
 def test_bad_k_is_a_usage_error(bundle):
     result = run("predict", "hi", "-k", "0", "--model", str(bundle))
     assert result.exit_code == 2 and "Traceback" not in result.output
