@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .candidates import Suggestion
-from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, present
+from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, likeliest, present
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
@@ -52,7 +52,8 @@ class Autocorrect:
     # typed spelling is a chat habit more often than a word of its own
     variant_ratio: float = 3.0
     min_letters: int = 2
-    # always "I", whatever the model says: "i" -> "I", "im" -> "I'm", "ive" -> "I've"
+    # "I" whatever the model says: "i" -> "I", "im" -> "I'm", "ive" -> "I've" (as "i", "i'm" for a
+    # user who keeps writing "i", see casing.writes_lowercase_i)
     pronoun: frozenset = frozenset({"i", "im", "ive"})
 
     def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
@@ -75,6 +76,10 @@ class Typed:
     known: bool = False  # the typed word is one the user wrote (text or personal model)
     protected: bool = False  # typed out in full, it is the user's to keep (e.g. a blocked word)
     without_capitals: bool = False  # the text so far has no capitals: names as the model spells them
+    # a sentence may start or go on here (after "..." or '"Oh!"', see casing.ends_open): next words
+    # as the model spells them (typed letters decide as at any sentence start)
+    open_start: bool = False
+    lowercase_i: bool = False  # the user writes the pronoun "i" (see casing.writes_lowercase_i)
 
 
 def _canonical(lower: str) -> str:
@@ -179,7 +184,12 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
         proper = None if typed.without_capitals else capitalized(lower)
-        spelled = present(variants, word, typed.sentence_start, frequency, mode, proper)
+        if typed.open_start and not word and proper is None:
+            spelled = likeliest(variants)
+        else:
+            spelled = present(variants, word, typed.sentence_start, frequency, mode, proper)
+        if typed.lowercase_i and mode == 0 and lower in PRONOUN_I:
+            spelled = lower  # "i", "i'm": as this user writes them
         if word:
             if spelled == word:
                 continue

@@ -2,9 +2,13 @@
 
 - **Sentence starts** -- the start of the text, a line break, or ``. ? !`` (and ``…``) followed by a
   space -- get capitalized suggestions, except after a common abbreviation (``Mr.``, ``e.g.``).
+  Where a sentence may end or go on -- after an ellipsis, or a question or exclamation closing a
+  quote ('"Oh!" said Pooh') -- the next words are spelled as the model likes best there ("said",
+  "He"); letters typed there decide as at any sentence start.
 - **Mid-sentence, typing in lower case**, a word keeps its own case: "tomorrow", not the
   "Tomorrow" that began some sentence of the training text; a proper noun keeps its capital
-  ("London"), and the pronoun "I" (with I'm, I'll, I've, I'd) is always "I". The bundle's
+  ("London"), and the pronoun "I" (with I'm, I'll, I've, I'd) is "I" -- unless the user keeps
+  writing it "i" (:func:`writes_lowercase_i`): then it is "i". The bundle's
   capitals list (``proper``, from text written with capitals, see :mod:`export.capitals`) names
   the words whose own case is a capital although the model knows them in lower case too, from
   all-lower-case training text ("michael" -> "Michael", "friday" -> "Friday") -- unless the text
@@ -39,6 +43,9 @@ PRONOUN_I = frozenset({"i", "i'm", "i'll", "i've", "i'd", "i’m", "i’ll", "i�
 # (a space after the mark is optional: accepting a suggestion there inserts it)
 _SENTENCE_END_RE = re.compile(r"[.?!…][\"'”’)\]]*\s*$")
 _LAST_WORD_RE = re.compile(r"([^\s.?!…]+(?:\.[^\s.?!…]+)*)\.[\"'”’)\]]*\s*$")
+_OPEN_END_RE = re.compile(r"(?:\.\.\.|…|[?!][\"'”’])\s*$")
+# the pronoun "I" / "i", alone or with its contractions ("i.e." is not one)
+_PRONOUN_RE = re.compile(r"(?<![\w'’])([iI])(?:['’](?:m|ll|ve|d))?(?![\w'’]|\.\w)")
 _TAIL = 64  # characters of committed text a decision looks at: bounded work on any text
 
 _STYLE_TAIL = 200  # characters of committed text that show whether the user writes capitals
@@ -64,6 +71,24 @@ def at_sentence_start(committed: str) -> bool:
         if match and match.group(1).lower() in ABBREVIATIONS:
             return False
     return True
+
+
+def ends_open(committed: str) -> bool:
+    """True if the text ends where a sentence may end or go on: an ellipsis ("well... maybe",
+    "so... I said no") or a question or exclamation closing a quote ('"Oh!" said Pooh'). There a
+    next word gets the model's likeliest spelling, not a forced capital (see :func:`likeliest`)."""
+    return bool(_OPEN_END_RE.search(committed[-_TAIL:]))
+
+
+def writes_lowercase_i(committed: str) -> bool:
+    """True if the user writes the pronoun in lower case: the last "i" (or "i'm", "i'll", ...)
+    among the last ``_STYLE_TAIL`` characters stayed so ("so i told him": autocorrect undone, or
+    off). The bar then spells it "i", and space leaves it so; with no pronoun there yet, "i" is
+    corrected to "I" as usual."""
+    last = None
+    for last in _PRONOUN_RE.finditer(committed[-_STYLE_TAIL:]):
+        pass
+    return last is not None and last.group(1) == "i"
 
 
 def writes_without_capitals(committed: str) -> bool:
@@ -113,6 +138,13 @@ def by_text(variants: list[tuple[str, float]], frequency: Callable[[str], float]
     spellings = dict.fromkeys([s for s, _ in variants] + [variants[0][0].lower()])
     counted = sorted(((s, frequency(s)) for s in spellings), key=lambda v: -v[1])
     return counted if counted[0][1] > 0 else variants
+
+
+def likeliest(variants: list[tuple[str, float]]) -> str:
+    """The spelling the model gives most probability here ("said" after '"Oh!"', "He" after
+    "..."), likeliest first in ``variants``; "I" is always "I"."""
+    best = variants[0][0]
+    return capitalize(best.lower()) if best.lower() in PRONOUN_I else best
 
 
 def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[str], float] | None = None,

@@ -134,6 +134,10 @@ class AnchoredStates:
     # Group calls per edit spent on that chain's checkpoints before it takes over (typing adds a
     # group every 16 tokens; after a jump the rest follows over the next edits).
     prefetch_groups = 2
+    # The model's probability of a line break from which the words after one are mixed in (see
+    # _past_line_break; measured on the conversational validation text: 0.02 to 0.3 give the same
+    # accuracy, 0.1 makes one call more on about a fifth of the word commits).
+    line_break_mass = 0.1
 
     def __init__(self, predictor: "Predictor", start: "tuple[State, np.ndarray] | None" = None):
         """``start``: the state and log-probs before the text's first token (the model's start
@@ -141,6 +145,7 @@ class AnchoredStates:
         later in a long text start from the model's start."""
         self._predictor = predictor
         self._start = predictor.start if start is None else start
+        self._line_break = predictor.vocab.specials.end_of_line
         # (chain, group) -> (end offset of the group's last token, state after it)
         self._checkpoints: OrderedDict[tuple[int, int], tuple[int, "State"]] = OrderedDict()
         # (chain, token count) -> (end offset of the last token, state after it), between checkpoints
@@ -176,14 +181,35 @@ class AnchoredStates:
         held = self._results.pop(committed_length, None)
         if latest > 0 and count < self.switch_tokens:
             if held is None:
-                held = self._state(window, latest - 1, self._first(window, latest - 1))
+                held = self._past_line_break(self._state(window, latest - 1, self._first(window, latest - 1)))
             self._checkpoint(window, latest, first, count // self.group_tokens, self.prefetch_groups)
         elif held is None:
             held = self._state(window, latest, first)
+            if count:
+                held = self._past_line_break(held)
         self._results[committed_length] = held  # the most recently used last
         while len(self._results) > self.recent_results:
             self._results.popitem(last=False)
         return held
+
+    def _past_line_break(self, held: tuple["State", np.ndarray]) -> tuple["State", np.ndarray]:
+        """The next-word distribution where the text may go on past a line break it will never hold.
+
+        In the training text a line is a message, and a line break ends it. A text field goes on
+        with a space where the model expects one ("Sounds good to me!" -> "Thanks"): there the
+        next word may as well start the next message, so it gets that probability too,
+        ``p(w) = p(w | text) + p(break | text) * p(w | text, break)`` -- one more call, only where
+        the break has at least ``line_break_mass``. The state stays that of the text itself."""
+        state, log_probs = held
+        line_break = self._line_break
+        p_break = float(np.exp(log_probs[line_break]))
+        if p_break < self.line_break_mass:
+            return held
+        after, _ = self._predictor.model.feed([line_break], state)
+        mixed = np.exp(log_probs)
+        mixed += np.float32(p_break) * np.exp(after)
+        with np.errstate(divide="ignore"):  # a word neither gives any probability: -inf
+            return state, np.log(mixed, out=mixed)
 
     def _state(self, window: TokenWindow, chain: int, first: int) -> tuple["State", np.ndarray]:
         """State and log-probs after all held tokens of the chain starting at token ``first``:

@@ -33,7 +33,7 @@ import numpy as np
 
 from .bar import Autocorrect, Typed, arrange
 from .candidates import RecentWords, Suggestion
-from .casing import at_sentence_start, writes_without_capitals
+from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
 from .errors import InvalidArgumentError
 from .spacing import Edit, accepted_text, after_automatic_space
@@ -122,6 +122,8 @@ class Session:
         self._located: dict[str, tuple[int, float, bool]] = {}  # word -> its candidate entry, memoized
         self._sentence_start = True  # the word being typed starts a sentence (see casing)
         self._without_capitals = False  # the committed text has no capitals (see casing)
+        self._open_start = False  # a sentence may start or go on here (see casing.ends_open)
+        self._lowercase_i = False  # the user writes the pronoun "i" (see casing)
         self._previous_word = ""  # the word just committed: never offered as the next word
         self._auto_space = False  # the text ends with a space the session inserted (see spacing)
         self._begin()
@@ -293,7 +295,8 @@ class Session:
         corrections: dict[str, float] = {}
         whole: set[str] = set()
         state = Typed(typed, self._sentence_start, self._previous_word,
-                      without_capitals=self._without_capitals)
+                      without_capitals=self._without_capitals, open_start=self._open_start,
+                      lowercase_i=self._lowercase_i)
         if typed and self.correct:
             scale = recent.model_weight if recent is not None and len(recent) else 1.0
             if view is not None and len(view.index):
@@ -305,7 +308,7 @@ class Session:
             unknown = math.exp(float(log_probs[index.unknown_id])) * scale
             state = Typed(typed, self._sentence_start, self._previous_word,
                           index.probability(log_probs, typed) * scale, unknown, known, blocked,
-                          self._without_capitals)
+                          self._without_capitals, self._open_start, self._lowercase_i)
         blocklist = self._predictor.blocklist
 
         def allows(word: str) -> bool:
@@ -335,6 +338,8 @@ class Session:
         self._committed, self._word = committed, word
         self._sentence_start = at_sentence_start(committed)
         self._without_capitals = writes_without_capitals(committed)
+        self._open_start = self._sentence_start and ends_open(committed)
+        self._lowercase_i = writes_lowercase_i(committed)
         self._previous_word = self._last_word()
         self._current = self._states.at(self._window, end)
         self._recent = self._recent_words() if self.adapt else None

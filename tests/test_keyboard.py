@@ -170,6 +170,59 @@ def test_a_text_without_capitals(committed, without):
     assert writes_without_capitals(committed) is without
 
 
+@pytest.mark.parametrize("committed, open_", [
+    ('"Oh!" ', True), ("well... ", True), ("so… ", True), ('"Are you sure?" ', True), ("'Ah, Trot!' ", True),
+    ("Hi. ", False), ("what? ", False), ('He said "no." ', False), ("", False), ("see you at 5", False),
+])
+def test_where_a_sentence_may_end_or_go_on(committed, open_):
+    from kbpredict.casing import ends_open
+
+    assert ends_open(committed) is open_
+
+
+def test_where_a_sentence_may_go_on_the_model_spells_the_next_words():
+    from kbpredict.bar import Typed, arrange
+
+    pool = {"said": 0.3, "Said": 0.02, "He": 0.2, "he": 0.06, "and": 0.1, "And": 0.05}
+    # '"Oh!" said Pooh', "well... and": the model's likeliest spelling, not a forced capital
+    after_open = Typed("", sentence_start=True, open_start=True)
+    assert [s.word for s in arrange(pool, {}, after_open, 3)[0]] == ["said", "He", "and"]
+    after_period = Typed("", sentence_start=True)
+    assert [s.word for s in arrange(pool, {}, after_period, 3)[0]] == ["Said", "He", "And"]
+
+
+@pytest.mark.parametrize("text, wanted, unwanted", [('"Well, well!" s', "said", "Said"),
+                                                    ('"Well, well!" S', "Said", "said")])
+def test_letters_typed_where_a_sentence_may_go_on_decide_its_case(shipped, text, wanted, unwanted):
+    words = bar(shipped, text)
+    assert wanted in words and unwanted not in words, words
+
+
+@pytest.mark.parametrize("committed, lower", [
+    ("", False), ("so i told him ", True), ("so I told him ", False), ("I know but i ", True),
+    ("i said I ", False), ("i'm sure ", True), ("I'm sure ", False), ("ok ", False),
+    ("i.e. the rest ", False), ("Hi ", False), ("so i went. " + "and then we left " * 20, False),
+])
+def test_a_user_who_writes_the_pronoun_in_lower_case(committed, lower):
+    from kbpredict.casing import writes_lowercase_i
+
+    assert writes_lowercase_i(committed) is lower
+
+
+@pytest.mark.parametrize("text", ["so i think ", "honestly i dont know what "])
+def test_the_pronoun_is_offered_as_the_user_writes_it(shipped, text):
+    words = bar(shipped, text)
+    assert "i" in words and "I" not in words, words
+
+
+def test_a_lower_case_pronoun_the_user_kept_is_not_corrected_again(shipped):
+    # the first "i" was left as typed (autocorrect undone or off): the next one stays too, and
+    # "im" gets its apostrophe without a capital
+    assert auto(shipped, "so i think i") is None
+    assert "I" not in bar(shipped, "so i think i")
+    assert auto(shipped, "so i think im") == "i'm"
+
+
 @pytest.mark.parametrize("text, wanted", [("pay the bi", "bill"), ("just in ca", "case"),
                                           ("we stayed at a hoste", "hostel"),
                                           ("we live on the same stre", "street")])

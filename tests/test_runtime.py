@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -678,3 +679,47 @@ def test_the_loader_names_what_disagrees_in_model_json(bundle_copy, field, value
     (bundle_copy / "model.json").write_text(json.dumps(sidecar))
     with pytest.raises(ModelFormatError, match=message):
         Predictor.load(bundle_copy)
+
+
+def _fed_one_by_one(predictor, text):
+    """The state and next-token probabilities after ``text`` (under one group of tokens: fed one
+    call per token, as a session feeds a short text)."""
+    ids = predictor.vocab.encode(tokenize(text))
+    assert len(ids) < AnchoredStates.group_tokens
+    log_probs, state = predictor.start[1], predictor.start[0]
+    for token in ids:
+        log_probs, state = predictor.model.feed([token], state)
+    return state, np.exp(log_probs.astype(np.float64))
+
+
+def _spellings(predictor, word):
+    return [i for i, w in enumerate(predictor.vocab.words) if w.lower() == word.lower()]
+
+
+def test_where_a_message_may_end_the_words_that_start_the_next_one_count_too(predictor):
+    # the training text's lines are messages: after "... yesterday." the model expects a line
+    # break, but a text field goes on with a space, so the next word may as well start a message
+    line_break = predictor.vocab.specials.end_of_line
+    texts = [s for s in sentences(40, seed=71) if len(tokenize(s)) < AnchoredStates.group_tokens - 1]
+    checked = 0
+    for text in texts:
+        state, probs = _fed_one_by_one(predictor, text)
+        p_break = probs[line_break]
+        if p_break < AnchoredStates.line_break_mass:
+            continue
+        after, _ = predictor.model.feed([line_break], state)
+        expected = probs + p_break * np.exp(after.astype(np.float64))
+        for s in predictor.suggest(text + " ", 3, adapt=False):
+            ids = _spellings(predictor, s.word)  # the bar's entry sums the word's case variants
+            assert s.score == pytest.approx(expected[ids].sum(), rel=1e-4), (text, s)
+            assert s.score > probs[ids].sum()  # the words after a break added their share
+        checked += 1
+    assert checked >= 3  # one line in four ends a paragraph: the model learned to expect breaks
+
+
+def test_where_no_line_break_is_expected_the_model_alone_speaks(predictor):
+    text = "I would like to"
+    _, probs = _fed_one_by_one(predictor, text)
+    assert probs[predictor.vocab.specials.end_of_line] < AnchoredStates.line_break_mass
+    for s in predictor.suggest(text + " ", 3, adapt=False):
+        assert s.score == pytest.approx(probs[_spellings(predictor, s.word)].sum(), rel=1e-4)
