@@ -196,7 +196,7 @@ class AnchoredStates:
         """The next-word distribution where the text may go on past a line break it will never hold.
 
         In the training text a line is a message, and a line break ends it. A text field goes on
-        with a space where the model expects one ("Sounds good to me!" -> "Thanks"): there the
+        with a space where the model expects one ("see you tomorrow then." -> "No", "Yes"): there the
         next word may as well start the next message, so it gets that probability too,
         ``p(w) = p(w | text) + p(break | text) * p(w | text, break)`` -- one more call, only where
         the break has at least ``line_break_mass``. The state stays that of the text itself."""
