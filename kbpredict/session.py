@@ -23,6 +23,7 @@ only on the text, so the guarantee above holds for it as well.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -306,9 +307,8 @@ class Session:
             known = (recent is not None and recent.contains(typed)) or (
                 self._personal_index is not None and self._personal_index.contains(typed))
             unknown = math.exp(float(log_probs[index.unknown_id])) * scale
-            state = Typed(typed, self._sentence_start, self._previous_word,
-                          index.probability(log_probs, typed) * scale, unknown, known, blocked,
-                          self._without_capitals, self._open_start, self._lowercase_i)
+            state = dataclasses.replace(state, probability=index.probability(log_probs, typed) * scale,
+                                        unknown_probability=unknown, known=known, protected=blocked)
         blocklist = self._predictor.blocklist
 
         def allows(word: str) -> bool:
