@@ -8,9 +8,10 @@ from the starts of sentences where every word has one. So the export counts each
 mid-sentence in lines written with capitals, and lists the words whose lower-case spelling there
 is rarer than :data:`kbpredict.casing.LOWER_SHARE` -- names, days, months, places, "USA" --
 spelled as they are most often written, unless the capital mostly comes from the tail of names
-("Beverly Hills", "Delta Airlines"). The bar spells them so (:func:`kbpredict.casing.present`),
-except in a text typed without capitals; words written either way ("google", "bill", "apple")
-are left to the model.
+("Beverly Hills", "Delta Airlines") or from one name the word starts ("Pillow Talk", "Taco Bell":
+the task-oriented sources repeat their movies, shops and places in template after template). The bar
+spells them so (:func:`kbpredict.casing.present`), except in a text typed without capitals; words
+written either way ("google", "bill", "apple") are left to the model.
 """
 
 from __future__ import annotations
@@ -45,23 +46,29 @@ def _uses_capitals(tokens: list[str]) -> bool:
     return 0 < upper < lower
 
 
+def _capitalized(token: str) -> bool:
+    return token[:1].isupper() and token != "I"
+
+
 def mid_sentence_counts(files: Iterable[Path], text_format: str, masks: tuple[str, ...] = ()
-                        ) -> tuple[Counter, Counter]:
-    """How often each spelling occurs away from a sentence start, in lines written with capitals,
-    and how often of those right after a word with a capital (other than "I"): the second
-    word of a name ("New York", "Beverly Hills", "Delta Airlines").
+                        ) -> tuple[Counter, Counter, Counter]:
+    """How often each spelling occurs away from a sentence start, in lines written with capitals;
+    how often of those right after a word with a capital (other than "I"): the second word of a
+    name ("New York", "Beverly Hills", "Delta Airlines"); and how often each capitalized spelling
+    there is followed by each capitalized word: (spelling, next word) -> count ("Pillow Talk").
 
     A sentence starts a line and follows ``.``, ``?``, ``!`` or ``…`` (and any quotes or brackets
     after them): the word there is left out whatever its case.
     """
     counts: Counter[str] = Counter()
     after_capital: Counter[str] = Counter()
+    heads: Counter[tuple[str, str]] = Counter()
     for path in files:
         for _, tokens in stream_lines(path, text_format, masks):
             if not _uses_capitals(tokens):
                 continue
             start, previous = True, ""
-            for token in tokens:
+            for j, token in enumerate(tokens):
                 if _is_sentence_end(token):
                     start, previous = True, ""
                 elif not any(ch.isalnum() for ch in token):
@@ -70,31 +77,41 @@ def mid_sentence_counts(files: Iterable[Path], text_format: str, masks: tuple[st
                     start, previous = False, token
                 else:
                     counts[token] += 1
-                    if previous[:1].isupper() and previous != "I":
+                    if _capitalized(previous):
                         after_capital[token] += 1
+                    following = tokens[j + 1] if j + 1 < len(tokens) else ""
+                    if _capitalized(token) and _capitalized(following):
+                        heads[(token, following)] += 1
                     previous = token
-    return counts, after_capital
+    return counts, after_capital, heads
 
 
 def build_capitals(counts: Counter, after_capital: Counter, spellings: Iterable[str],
-                   min_count: int = MIN_COUNT) -> list[str]:
+                   min_count: int = MIN_COUNT, heads: Counter | None = None) -> list[str]:
     """The spellings (among ``spellings``, the words the bar can suggest) that are their word's own
     case mid-sentence although the word has a lower-case spelling too: the word's most common
     spelling in ``counts`` (:func:`mid_sentence_counts`), when the lower-case one holds less than
     ``LOWER_SHARE`` of them -- and when it mostly stands on its own: a word that is capitalized
-    as the tail of names ("Hills", "Hostel", "Street") is a lower-case word elsewhere. Sorted."""
+    as the tail of names ("Hills", "Hostel", "Street") is a lower-case word elsewhere. A capitalized
+    spelling's uses as the head of its most frequent name (``heads``: "Pillow Talk" 150 of 156
+    times, "Taco Bell") do not count for it: one title or shop repeated is no evidence of how the
+    word is written ("pillow", "taco"), while a first name is followed by many surnames. Sorted."""
     by_lower: dict[str, set[str]] = {}
     for spelling in spellings:
         by_lower.setdefault(spelling.lower(), set()).add(spelling)
+    top_name: dict[str, int] = {}  # capitalized spelling -> uses in its most frequent name
+    for (spelling, _), count in (heads or {}).items():
+        if count > top_name.get(spelling, 0):
+            top_name[spelling] = count
     chosen = []
     for lower, variants in by_lower.items():
         if lower not in variants or len(variants) < 2:
             continue  # no lower-case spelling to confuse it with, or no other spelling
-        seen = {s: counts.get(s, 0) for s in variants}
+        seen = {s: counts.get(s, 0) - (top_name.get(s, 0) if s != lower else 0) for s in variants}
         total = sum(seen.values())
         best = max(sorted(seen), key=seen.__getitem__)
         if (seen[best] >= min_count and seen[lower] < LOWER_SHARE * total
-                and after_capital.get(best, 0) < NAME_TAIL_SHARE * seen[best]):
+                and after_capital.get(best, 0) < NAME_TAIL_SHARE * counts.get(best, 0)):
             chosen.append(best)
     return sorted(chosen)
 

@@ -95,7 +95,8 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
                 extra = build_wordlist(sources, text_format, vocab, words_min_count, masks=masks)
                 write_wordlist(Path(tmp) / WORDLIST_FILE, extra)
                 spellings = [vocab.words[i] for i in vocab.suggestable_ids()] + [w for w, _ in extra]
-                capitals = build_capitals(*mid_sentence_counts(sources, text_format, masks), spellings)
+                counts, after_capital, heads = mid_sentence_counts(sources, text_format, masks)
+                capitals = build_capitals(counts, after_capital, spellings, heads=heads)
                 write_capitals(Path(tmp) / CAPITALS_FILE, capitals)
 
         training = {**payload.get("summary", {}), "checkpoint": str(Path(checkpoint_path).resolve()),

@@ -55,6 +55,10 @@ class Autocorrect:
     # "I" whatever the model says: "i" -> "I", "im" -> "I'm", "ive" -> "I've" (as "i", "i'm" for a
     # user who keeps writing "i", see casing.writes_lowercase_i)
     pronoun: frozenset = frozenset({"i", "im", "ive"})
+    # a word of the capitals list typed in lower case gets its capital, as phone keyboards do, in a
+    # text written with capitals (a user who writes without them keeps names in lower case, and a
+    # name the user kept in lower case once is a word of the text: never replaced again)
+    names: bool = True
 
     def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
         """True if a correction of probability ``best`` should replace the ``typed`` word
@@ -142,6 +146,15 @@ def _drops_a_mark(typed: str, spelled: str) -> bool:
     return marked(spelled) < marked(typed)
 
 
+def _spelled_so_here(variants: list[tuple[str, float]], proper: str) -> bool:
+    """True if the model gives the capitals list's spelling at least the probability of the
+    lower-case one here: "We flew to london" (London), but not "We will march" or "has a lance",
+    where the word is the lower-case one although the list capitalizes it (the month, a name)."""
+    p_proper = sum(p for spelling, p in variants if spelling == proper)
+    p_lower = sum(p for spelling, p in variants if spelling == proper.lower())
+    return p_proper >= p_lower
+
+
 def _same_letters(spelled: str, word_key: str) -> bool:
     """The typed letters with an apostrophe, accent or case added ("dont" -> "don't", "i" -> "I")."""
     return fold(spelled) == word_key
@@ -178,6 +191,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     mode = case_mode(word)
     ranked: list[Suggestion] = []
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
+    name = None  # the typed letters are a name of the capitals list, typed in lower case ("michael")
     for lower, (p, corrective, variants) in _groups(candidates, weight).items():
         if lower == echo or not allows(lower):
             continue
@@ -203,6 +217,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             suggestion = Suggestion(spelled, p, kind)
             if key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
+                if proper is not None and spelled == proper and word.islower() and _spelled_so_here(variants, proper):
+                    name = suggestion
             elif lower in whole_lower:  # a whole word one slip away: its probability with the slip's cost
                 replacements.append((sum(corrections.get(v, 0.0) for v, _ in variants), suggestion))
         else:
@@ -226,4 +242,6 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):
             auto = best
+        elif name is not None and best is name and policy.names:
+            auto = name  # "michael" -> "Michael", "monday" -> "Monday", in a text written with capitals
     return ranked[:k], auto

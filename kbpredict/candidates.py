@@ -278,19 +278,23 @@ class RecentWords:
     oov_weight = 0.5  # p(word | unknown): the text's share of it against the word list's
 
     def __init__(self, index: CandidateIndex, words: list[str], followers: list[str],
-                 locate_memo: dict[str, tuple[int, float, bool]] | None = None, previous: str = ""):
+                 locate_memo: dict[str, tuple[str, int, float, bool]] | None = None, previous: str = ""):
         """``words``: the window's words (any order); ``followers``: those that came right after
         an earlier occurrence of ``previous``, the token before the cursor. The unigram cache does
-        not offer ``previous`` itself again: a doubled word is almost always a slip."""
+        not offer ``previous`` itself again: a doubled word is almost always a slip.
+        ``locate_memo``: word -> (folded key, :meth:`CandidateIndex.entry`), kept by the caller
+        across calls (this runs on every word commit, mostly over the same words)."""
         memo = {} if locate_memo is None else locate_memo
         counts = Counter(words)  # followers are words of the window too
-        # Sorted by folded spelling (each word folded once: this runs on every word commit);
-        # equal keys ("The", "the") stay in first-seen order.
-        keyed = sorted(((fold(word), word) for word in counts), key=lambda pair: pair[0])
-        self.keys = [key for key, _ in keyed]
-        self.surfaces = [word for _, word in keyed]
-        size = len(self.surfaces)
-        count_of = np.array([counts[w] for w in self.surfaces], dtype=np.float64)
+        located = [memo.get(w) or memo.setdefault(w, (fold(w), *index.entry(w))) for w in counts]
+        # Sorted by folded spelling; equal keys ("The", "the") stay in first-seen order.
+        order = sorted(range(len(located)), key=lambda j: located[j][0])
+        located = [located[j] for j in order]
+        self.keys = [key for key, _, _, _ in located]
+        first_seen = list(counts)
+        self.surfaces = surfaces = [first_seen[j] for j in order]
+        size = len(surfaces)
+        count_of = np.fromiter((counts[w] for w in surfaces), dtype=np.float64, count=size)
         n, m = len(words), len(followers)
         weight = self.weight * n / (n + self.prior_words) if n else 0.0
         pair_weight = self.pair_weight * m / (m + self.prior_pairs) if m else 0.0
@@ -299,17 +303,16 @@ class RecentWords:
         unigram = count_of
         if previous in counts:  # (measured: KSR unchanged on the validation text)
             unigram = count_of.copy()
-            unigram[self.surfaces.index(previous)] = 0.0
+            unigram[surfaces.index(previous)] = 0.0
         self._cached = weight * unigram / max(1, n)
         if followers:
             pairs = Counter(followers)
-            pair_of = np.fromiter((pairs.get(w, 0) for w in self.surfaces), dtype=np.float64, count=size)
+            pair_of = np.fromiter((pairs.get(w, 0) for w in surfaces), dtype=np.float64, count=size)
             self._cached += pair_weight * pair_of / m
         # each word's (model id, share among the word list's words, outside the vocabulary?)
-        located = [memo.get(w) or memo.setdefault(w, index.entry(w)) for w in self.surfaces]
-        self._ids = np.fromiter((i for i, _, _ in located), dtype=np.int64, count=size)
-        list_share = np.fromiter((share for _, share, _ in located), dtype=np.float64, count=size)
-        oov = np.fromiter((out for _, _, out in located), dtype=bool, count=size)
+        self._ids = np.fromiter((i for _, i, _, _ in located), dtype=np.int64, count=size)
+        list_share = np.fromiter((share for _, _, share, _ in located), dtype=np.float64, count=size)
+        oov = np.fromiter((out for _, _, _, out in located), dtype=bool, count=size)
         oov_total = count_of[oov].sum()
         mu = self.oov_weight if oov_total else 0.0
         oov_share = np.where(oov, count_of / max(1.0, oov_total), 0.0)

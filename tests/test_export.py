@@ -272,7 +272,7 @@ def _counts_of(tmp_path, text):
 
 
 def test_capitals_are_counted_mid_sentence_in_lines_written_with_capitals(tmp_path):
-    counts, after_capital = _counts_of(tmp_path, (
+    counts, after_capital, heads = _counts_of(tmp_path, (
         "We met Quilla in town. Quilla said hi!\n"   # the second "Quilla" starts a sentence
         "i met quilla in town\n"                      # no capitals at all: no evidence
         "WE MET QUILLA IN TOWN, Quilla TOO\n"         # shouted: no evidence
@@ -280,19 +280,37 @@ def test_capitals_are_counted_mid_sentence_in_lines_written_with_capitals(tmp_pa
     assert counts["Quilla"] == 2 and counts["quilla"] == 0 and counts["QUILLA"] == 0
     assert counts["replied"] == 0  # after "!" and a quote, a sentence starts
     assert counts["Hotel"] == 1 and after_capital["Hotel"] == 1 and after_capital["Quilla"] == 0
+    assert heads == {("Grand", "Hotel"): 1}  # a capitalized word followed by another: a name's head
 
 
 def test_the_capitals_list_holds_names_not_words_written_either_way(tmp_path):
     from export.capitals import build_capitals
 
-    counts, after_capital = _counts_of(tmp_path, (
+    counts, after_capital, heads = _counts_of(tmp_path, (
         "we flew to Zorbia with Quilla and stayed at the Blue Hostel.\n" * 5
         + "the hostel was nice and we had Apple pie, apple juice and an apple.\n" * 3
         + "i love zorbia and the hostel so much\n" * 20))  # an all-lower-case source
     spellings = ["Zorbia", "zorbia", "Quilla", "Hostel", "hostel", "apple", "Apple", "Blue", "stayed"]
-    assert build_capitals(counts, after_capital, spellings) == ["Zorbia"]
+    assert build_capitals(counts, after_capital, spellings, heads=heads) == ["Zorbia"]
     # "Quilla" has no lower-case spelling to tell apart; "Hostel" is the tail of a name; "apple"
     # is written in lower case too; "Blue" was not a suggestable lower-case word
+
+
+def test_a_word_capitalized_as_the_head_of_one_name_is_not_a_capital(tmp_path):
+    """A title or shop that a template source repeats ("Pillow Talk", "Taco Bell") says nothing
+    of how the word is written; a first name followed by many surnames does."""
+    from export.capitals import build_capitals
+
+    text = ("Do you like After, Pillow Talk or Say Anything?\n" * 30
+            + "I need a new pillow for my bed, the old pillow is flat.\n" * 3
+            + "We met Brin Adams, Brin Cole, Brin Dunne and Brin at the fair.\n" * 5
+            + "my friend brin is here\n")
+    counts, after_capital, heads = _counts_of(tmp_path, text)
+    assert counts["Pillow"] == 30 and heads[("Pillow", "Talk")] == 30
+    spellings = ["Pillow", "pillow", "Brin", "brin"]
+    assert build_capitals(counts, after_capital, spellings, heads=heads) == ["Brin"]
+    # without the heads, the repeated title outweighs the word's own lower-case uses
+    assert build_capitals(counts, after_capital, spellings) == ["Brin", "Pillow"]
 
 
 def test_export_writes_the_capitals_list_and_the_bar_spells_by_it(trained_run, tmp_path):

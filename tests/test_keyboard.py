@@ -447,3 +447,53 @@ def test_after_a_sentence_end_the_next_words_are_capitalized(shipped):
 def test_the_word_just_committed_is_not_the_next_suggestion(shipped, text):
     word = text.strip(" ,.").split()[-1].lower()
     assert word not in [w.lower() for w in bar(shipped, text)]
+
+
+@pytest.mark.parametrize("text, wanted", [("My friend michael", "Michael"), ("See you on monday", "Monday"),
+                                          ("Let's watch netflix", "Netflix"), ("We flew to london", "London")])
+def test_space_capitalizes_a_name_typed_in_lower_case(shipped, text, wanted):
+    # as phone keyboards do, in a text written with capitals: the capitals list spells it
+    assert bar(shipped, text)[0] == wanted
+    assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text", ["We will march", "for SS is that it has a lance"])
+def test_a_listed_name_is_left_in_lower_case_where_the_model_reads_the_word(shipped, text):
+    # "March" and "Lance" are in the capitals list, but here the model gives "march" and "lance"
+    # more probability than the names: space leaves them as typed
+    assert auto(shipped, text) is None
+
+
+@pytest.mark.parametrize("text", ["my friend michael", "see you on monday"])
+def test_a_writer_without_capitals_keeps_names_in_lower_case(shipped, text):
+    assert auto(shipped, text) is None
+
+
+def test_a_name_the_user_kept_in_lower_case_is_not_capitalized_again(shipped):
+    assert auto(shipped, "I told michael. Then michael") is None  # the first one stayed: the user's way
+
+
+def test_the_name_rule_can_be_switched_off():
+    from kbpredict.bar import Autocorrect, Typed, arrange
+
+    pool = {"Michael": 0.03, "michael": 0.02, "michael's": 0.001}
+    typed_word = Typed("michael", probability=0.02, unknown_probability=0.01)
+    capitalized = {"michael": "Michael"}.get
+    _, found = arrange(pool, {}, typed_word, 3, capitalized=capitalized)
+    assert found is not None and found.word == "Michael"
+    _, found = arrange(pool, {}, typed_word, 3, policy=Autocorrect(names=False), capitalized=capitalized)
+    assert found is None
+    _, found = arrange(pool, {}, typed_word, 3)  # not a word of the capitals list
+    assert found is None
+    lower_here = {"Michael": 0.01, "michael": 0.02}  # the model reads the lower-case word here
+    _, found = arrange(lower_here, {}, typed_word, 3, capitalized=capitalized)
+    assert found is None
+
+
+@pytest.mark.parametrize("text, word", [("Can I borrow a pillow", "pillow"), ("I want a taco", "taco"),
+                                        ("Let's meet at the barber", "barber")])
+def test_words_a_template_source_repeats_in_names_stay_lower_case(shipped, text, word):
+    # "Pillow Talk", "Taco Bell", "Barber Shop": the capitals list counts a word's uses beside one
+    # name it heads as no evidence of how the word is written
+    assert word.capitalize() not in bar(shipped, text)
+    assert auto(shipped, text) is None
