@@ -14,16 +14,19 @@ into the bar:
 4. each says what it is: a ``next`` word, a ``completion`` of the typed letters, or a
    ``correction`` of them;
 5. the *autocorrect candidate* -- what space would put in place of the typed word -- is the best
-   correction if it is ``ratio`` times likelier than the word as typed (see :class:`Autocorrect`).
+   correction if it is ``ratio`` times likelier than the word as typed (see :class:`Autocorrect`);
+   a word of the text or the personal model, and chat shorthand ("omw", "np"), are never replaced.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from .candidates import Suggestion
 from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, likeliest, present
+from .errors import InvalidArgumentError
+from .shorthand import shipped_keys
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
@@ -41,9 +44,9 @@ class Autocorrect:
     a typed word ``t`` the model knows if ``p(c) > ratio * p(t)``; a typed string it does not know
     if ``p(c) > unknown_share * p(unknown)`` (``unknown_share``: how likely this one unseen string is
     among all the words the model does not know, e.g. a name). A word of the text or of the
-    personal model is never replaced. Tuned on the conversational *validation* text
-    (``python -m bench typos --tune``) for the most right replacements while wrong replacements of
-    correctly typed words stay under 1%.
+    personal model, or chat shorthand (``keep``), is never replaced. Tuned on the conversational
+    *validation* text (``python -m bench typos --tune``) for the most right replacements while
+    wrong replacements of correctly typed words stay under 1%.
     """
 
     ratio: float = 1.6
@@ -59,6 +62,17 @@ class Autocorrect:
     # text written with capitals (a user who writes without them keeps names in lower case, and a
     # name the user kept in lower case once is a word of the text: never replaced again)
     names: bool = True
+    # words of their own, never replaced (their fold keys): the shipped chat shorthand ("omw",
+    # "np", "ily", see kbpredict.shorthand), which the model, trained on little texting, would
+    # take for slips of "now", "no" and "I'll"
+    keep: frozenset = field(default_factory=shipped_keys)
+
+    def __post_init__(self) -> None:
+        if self.keep is shipped_keys():
+            return
+        if isinstance(self.keep, str) or not all(isinstance(w, str) for w in self.keep):
+            raise InvalidArgumentError(f"Autocorrect(keep=...) takes a set of words, not {self.keep!r}")
+        object.__setattr__(self, "keep", frozenset(fold(w) for w in self.keep))  # "OMW", "omw" alike
 
     def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
         """True if a correction of probability ``best`` should replace the ``typed`` word
@@ -237,8 +251,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         if word_key in policy.pronoun and best.word.lower() in PRONOUN_I:
             auto = best  # "I" whether or not the text has it already
             ranked = [best] + [s for s in ranked if s is not best]  # "i" offers "I" first
-        elif typed.known:
-            pass  # a word the user wrote is never replaced
+        elif typed.known or word_key in policy.keep:
+            pass  # a word the user wrote, or chat shorthand, is never replaced
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):
             auto = best

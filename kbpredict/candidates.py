@@ -98,6 +98,7 @@ class CandidateIndex:
             offsets = np.concatenate([np.zeros(len(suggestable_ids)), np.log(counts / counts.sum())])
             self._offsets = offsets[order].astype(np.float32)
         self.unknown_id = unknown_id
+        self.shorthand: frozenset[str] = frozenset()  # folded chat shorthand (set by the runtime)
         self._log_frequencies = log_frequencies
         self._capitals = {word.lower(): word for word in capitals}
         self._typos: TypoIndex | None = None
@@ -128,6 +129,14 @@ class CandidateIndex:
                 return i, share, i == self.unknown_id
             j += 1
         return self.unknown_id, 0.0, True
+
+    def locate(self, word: str) -> tuple[str, int, float, bool, bool]:
+        """(folded key, :meth:`entry`, a word outside the vocabulary that may be a name?): chat
+        shorthand the model does not know ("omw", "kk") is outside it, but no name or term of the
+        text that is likely to come back, as :class:`RecentWords` expects of unknown words."""
+        key = fold(word)
+        i, share, outside = self.entry(word)
+        return key, i, share, outside, outside and key not in self.shorthand
 
     def frequency(self, word: str) -> float:
         """How common this exact spelling is, as a share of the training text (0 if unknown):
@@ -263,7 +272,8 @@ class RecentWords:
     words seen and ``b = pair_weight * m / (m + prior_pairs)`` over the ``m`` followers, so the
     first words of a short message do not outweigh the model. For a word outside the vocabulary,
     ``p_model`` is p(unknown) times the word's share of the unknown words: half from the bundled
-    word list, half from the unknown words of the text. A name typed once is offered the next time.
+    word list, half from the unknown words of the text (chat shorthand such as "kk" only the first
+    half: it is no name). A name typed once is offered the next time.
 
     It holds only what the text before the cursor holds: the same text always gets the same
     suggestions, and nothing is kept after the session ends.
@@ -278,19 +288,19 @@ class RecentWords:
     oov_weight = 0.5  # p(word | unknown): the text's share of it against the word list's
 
     def __init__(self, index: CandidateIndex, words: list[str], followers: list[str],
-                 locate_memo: dict[str, tuple[str, int, float, bool]] | None = None, previous: str = ""):
+                 locate_memo: dict[str, tuple[str, int, float, bool, bool]] | None = None, previous: str = ""):
         """``words``: the window's words (any order); ``followers``: those that came right after
         an earlier occurrence of ``previous``, the token before the cursor. The unigram cache does
         not offer ``previous`` itself again: a doubled word is almost always a slip.
-        ``locate_memo``: word -> (folded key, :meth:`CandidateIndex.entry`), kept by the caller
+        ``locate_memo``: word -> :meth:`CandidateIndex.locate`, kept by the caller
         across calls (this runs on every word commit, mostly over the same words)."""
         memo = {} if locate_memo is None else locate_memo
         counts = Counter(words)  # followers are words of the window too
-        located = [memo.get(w) or memo.setdefault(w, (fold(w), *index.entry(w))) for w in counts]
+        located = [memo.get(w) or memo.setdefault(w, index.locate(w)) for w in counts]
         # Sorted by folded spelling; equal keys ("The", "the") stay in first-seen order.
         order = sorted(range(len(located)), key=lambda j: located[j][0])
         located = [located[j] for j in order]
-        self.keys = [key for key, _, _, _ in located]
+        self.keys = [entry[0] for entry in located]
         first_seen = list(counts)
         self.surfaces = surfaces = [first_seen[j] for j in order]
         size = len(surfaces)
@@ -310,12 +320,15 @@ class RecentWords:
             pair_of = np.fromiter((pairs.get(w, 0) for w in surfaces), dtype=np.float64, count=size)
             self._cached += pair_weight * pair_of / m
         # each word's (model id, share among the word list's words, outside the vocabulary?)
-        self._ids = np.fromiter((i for _, i, _, _ in located), dtype=np.int64, count=size)
-        list_share = np.fromiter((share for _, _, share, _ in located), dtype=np.float64, count=size)
-        oov = np.fromiter((out for _, _, _, out in located), dtype=bool, count=size)
-        oov_total = count_of[oov].sum()
+        self._ids = np.fromiter((entry[1] for entry in located), dtype=np.int64, count=size)
+        list_share = np.fromiter((entry[2] for entry in located), dtype=np.float64, count=size)
+        oov = np.fromiter((entry[3] for entry in located), dtype=bool, count=size)
+        # the text's share of p(unknown) goes to its unknown words but chat shorthand ("kk", "omw"
+        # would be offered after every word of a short message, as a name is)
+        named = np.fromiter((entry[4] for entry in located), dtype=bool, count=size)
+        oov_total = count_of[named].sum()
         mu = self.oov_weight if oov_total else 0.0
-        oov_share = np.where(oov, count_of / max(1.0, oov_total), 0.0)
+        oov_share = np.where(named, count_of / max(1.0, oov_total), 0.0)
         self._given_unknown = np.where(oov, (1 - mu) * list_share + mu * oov_share, 1.0)
 
     def __len__(self) -> int:

@@ -120,7 +120,7 @@ class Session:
         self._committed = ""
         self._word = ""
         self._window = TokenWindow(predictor.vocab)  # the tokens of the committed text's tail
-        self._located: dict[str, tuple[str, int, float, bool]] = {}  # word -> its key and entry, memoized
+        self._located: dict[str, tuple[str, int, float, bool, bool]] = {}  # word -> index.locate(word), memoized
         self._sentence_start = True  # the word being typed starts a sentence (see casing)
         self._without_capitals = False  # the committed text has no capitals (see casing)
         self._open_start = False  # a sentence may start or go on here (see casing.ends_open)

@@ -15,7 +15,7 @@ import numpy as np
 import sentencepiece as spm
 
 from .errors import ModelCorruptError
-from .text import END_OF_LINE, UNKNOWN_MARKER, is_suggestable
+from .text import END_OF_LINE, UNKNOWN_MARKER, fold, is_suggestable
 
 WORD_START = "\u2581"
 
@@ -45,6 +45,9 @@ class Vocabulary:
         ]
         for special in (self.specials.unknown, self.specials.begin_of_text, self.specials.end_of_line):
             self.words[special] = ""  # control symbols are never shown or matched
+        # what the model reads for a token it does not know: folded token -> id of a word it does
+        # know ("tmr" -> "tomorrow", see kbpredict.shorthand.aliases); set by the runtime only
+        self.aliases: dict[str, int] = {}
 
     @classmethod
     def from_file(cls, path: str) -> "Vocabulary":
@@ -80,18 +83,24 @@ class Vocabulary:
             return self.specials.end_of_line
         if token == UNKNOWN_MARKER:
             return self.specials.unknown
-        return self._sp.piece_to_id(WORD_START + token)
+        found = self._sp.piece_to_id(WORD_START + token)
+        if found == self.specials.unknown and self.aliases:
+            return self.aliases.get(fold(token), found)
+        return found
 
     def encode(self, tokens: Sequence[str]) -> list[int]:
         """Ids of many tokens at once (one call into sentencepiece)."""
         if not tokens:
             return []
         ids = self._sp.piece_to_id([WORD_START + t for t in tokens])
+        unknown, aliases = self.specials.unknown, self.aliases
         for i, token in enumerate(tokens):
             if token == END_OF_LINE:
                 ids[i] = self.specials.end_of_line
             elif token == UNKNOWN_MARKER:
-                ids[i] = self.specials.unknown
+                ids[i] = unknown
+            elif aliases and ids[i] == unknown:
+                ids[i] = aliases.get(fold(token), unknown)
         return ids
 
     def log_frequencies(self) -> np.ndarray:

@@ -497,3 +497,79 @@ def test_words_a_template_source_repeats_in_names_stay_lower_case(shipped, text,
     # name it heads as no evidence of how the word is written
     assert word.capitalize() not in bar(shipped, text)
     assert auto(shipped, text) is None
+
+
+@pytest.mark.parametrize("text", ["omw", "ok np", "ily", "brb", "hbu", "wbu", "ttyl", "happy bday", "ikr",
+                                  "see you tmr", "kk", "OMW", "Np"])
+def test_chat_shorthand_is_not_autocorrected(shipped, text):
+    # without the shorthand list space would write "now", "no", "I'll", "bro", "but", "TTYL",
+    # "B'Day", "sir", "mr", "ok": the model, trained on little texting, takes them for slips
+    assert auto(shipped, text) is None
+
+
+def test_typos_beside_shorthand_are_still_corrected(shipped):
+    assert auto(shipped, "omw, I think teh") == "the"
+    assert auto(shipped, "np I was late becuase") == "because"
+
+
+def test_the_shorthand_list_can_be_replaced():
+    from kbpredict.bar import Autocorrect, Typed, arrange
+
+    corrections = {"no": 0.05}
+    typed_word = Typed("np", probability=0.0001, unknown_probability=0.01)
+    _, found = arrange({}, corrections, typed_word, 3, whole={"no"})
+    assert found is None  # shipped list: "np" is no problem
+    _, found = arrange({}, corrections, typed_word, 3, policy=Autocorrect(keep=frozenset()), whole={"no"})
+    assert found is not None and found.word == "no"
+    _, found = arrange({}, corrections, typed_word, 3, policy=Autocorrect(keep={"NP"}), whole={"no"})
+    assert found is None  # matched without regard to case
+    with pytest.raises(ValueError):
+        Autocorrect(keep="np")  # a string is not a set of words
+
+
+def test_the_shorthand_list_is_well_formed():
+    from importlib import resources
+
+    from kbpredict import shorthand
+    from kbpredict.blocklist import Blocklist
+
+    entries = shorthand.shipped()
+    assert len(entries) > 100 and all(entries.values())
+    lines = [line.split("\t")[0] for line in
+             (resources.files("kbpredict") / "data" / "shorthand.txt").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    assert len(lines) == len(set(lines)) == len(entries)  # no entry twice
+    assert all(word.isascii() and word.isalnum() and word == word.lower() for word in lines)
+    # the pronoun rules stay ("im" -> "I'm"), and so do the slips kept out on purpose
+    assert not {"i", "im", "ive", "ig", "ik", "fr", "xo", "cu", "af"} & entries.keys()
+    assert not [word for word in lines if Blocklist.shipped().blocks(word)]
+
+
+def test_the_model_reads_one_word_shorthand_as_its_word(shipped):
+    import numpy as np
+
+    for short, long in [("see you tmr ", "see you tomorrow "), ("happy bday ", "happy birthday "),
+                        ("sry ", "sorry ")]:
+        one, other = typed(shipped, short), typed(shipped, long)
+        assert np.array_equal(one._current[1], other._current[1])
+        assert [s.word for s in one.suggestions(3)] == [s.word for s in other.suggestions(3)]
+        assert one.text == short  # the text keeps what was typed
+    unknown = shipped.vocab.specials.unknown
+    assert shipped.vocab.token_id("tmr") == shipped.vocab.token_id("tomorrow")
+    assert shipped.vocab.encode(["Tmr", "omw", "lol"])[:2] == [shipped.vocab.token_id("tomorrow"), unknown]
+    assert shipped.vocab.encode(["lol"]) != [unknown]  # a word the model knows is its own
+
+
+def test_training_reads_shorthand_as_it_is():
+    from kbpredict.vocab import Vocabulary
+
+    vocab = Vocabulary.from_file(str(Predictor.load().path / "vocab.model"))  # as train/ loads it
+    assert vocab.token_id("tmr") == vocab.specials.unknown
+
+
+def test_shorthand_of_the_text_is_not_offered_as_a_name_is(shipped):
+    # an unknown word of the text takes a share of p(unknown), as a name typed once comes back;
+    # chat shorthand is no name: "kk" is not offered after every word of the message
+    assert "kk" not in bar(shipped, "kk see u ")
+    assert "omw" not in bar(shipped, "omw be there in ")
+    assert "Zorblatt" in bar(shipped, "I met Zorblatt at the ")

@@ -1,0 +1,57 @@
+"""Chat shorthand ("omw", "np", "ily"): words of their own that autocorrect never replaces, and
+that the model reads as the word they stand for.
+
+The shipped list (``kbpredict/data/shorthand.txt``, English) names shorthand that people type on
+purpose and that the model, trained on little texting, cannot tell from slips of the finger:
+without it, space would turn "omw" into "now", "np" into "no" and "ily" into "I'll". The list only
+stops replacements; it adds nothing to the bar (a shorthand the user keeps using is learned by the
+personal model and offered from then on). Apps pass their own set to
+:class:`kbpredict.bar.Autocorrect` (``keep=``), or an empty one to turn it off.
+
+Shorthand for one word that the model does not know ("tmr", "thx", "bday", "sry") is read by the
+model as that word (:func:`aliases`): after "see you tmr" it predicts what follows "see you
+tomorrow", not what follows an unknown word. The text keeps what the user typed.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from .text import fold
+
+if TYPE_CHECKING:
+    from .vocab import Vocabulary
+
+
+@lru_cache(maxsize=1)
+def shipped() -> dict[str, str]:
+    """The shipped list: shorthand (its :func:`~kbpredict.text.fold` key) -> what it stands for."""
+    text = (resources.files("kbpredict") / "data" / "shorthand.txt").read_text(encoding="utf-8")
+    entries: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _, meaning = line.partition("\t")
+        entries[fold(word.strip())] = meaning.strip()
+    return entries
+
+
+@lru_cache(maxsize=1)
+def shipped_keys() -> frozenset[str]:
+    """The shipped shorthand's keys: what :class:`kbpredict.bar.Autocorrect` keeps by default."""
+    return frozenset(shipped())
+
+
+def aliases(vocab: "Vocabulary") -> dict[str, int]:
+    """Shorthand the vocabulary does not know, for one word it does: key -> that word's id."""
+    unknown = vocab.specials.unknown
+    found: dict[str, int] = {}
+    for key, meaning in shipped().items():
+        if " " in meaning or not meaning.isalpha() or vocab.token_id(key) != unknown:
+            continue  # several words ("on my way"), or a word the model learned itself ("lol")
+        target = vocab.token_id(meaning)
+        if target != unknown:
+            found[key] = target
+    return found
