@@ -8,13 +8,14 @@ stops replacements; it adds nothing to the bar (a shorthand the user keeps using
 personal model and offered from then on). Apps pass their own set to
 :class:`kbpredict.bar.Autocorrect` (``keep=``), or an empty one to turn it off.
 
-Shorthand for one word that the model does not know ("tmr", "thx", "bday", "sry") is read by the
-model as that word (:func:`aliases`): after "see you tmr" it predicts what follows "see you
+Shorthand for one word that the model does not know, or knows from a few uses only ("tmr",
+"bday", "thx", "pls"), is read by the model as that word (:func:`aliases`): after "see you tmr" it predicts what follows "see you
 tomorrow", not what follows an unknown word. The text keeps what the user typed.
 """
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -44,14 +45,29 @@ def shipped_keys() -> frozenset[str]:
     return frozenset(shipped())
 
 
+# Shorthand the vocabulary holds, but this many times rarer than the word it stands for, is read
+# as that word too: the model saw "thx" a few dozen times and "thanks" thousands of times.
+RARER = 20.0
+
+
 def aliases(vocab: "Vocabulary") -> dict[str, int]:
-    """Shorthand the vocabulary does not know, for one word it does: key -> that word's id."""
+    """What the model reads for shorthand of one word: spelling ("tmr", "Tmr", "TMR") -> the id of
+    the word it stands for ("tomorrow", "Tomorrow"), where the vocabulary does not know that
+    spelling, or knows the lower-case shorthand ``RARER`` times less well than the word. A spelling
+    the vocabulary holds as a word of its own stays itself ("BC", "Def", "lol", "bro", "pic")."""
     unknown = vocab.specials.unknown
+    frequency = vocab.log_frequencies()
     found: dict[str, int] = {}
     for key, meaning in shipped().items():
-        if " " in meaning or not meaning.isalpha() or vocab.token_id(key) != unknown:
-            continue  # several words ("on my way"), or a word the model learned itself ("lol")
-        target = vocab.token_id(meaning)
-        if target != unknown:
-            found[key] = target
+        if " " in meaning or not meaning.isalpha():
+            continue  # several words ("on my way"), or more than one meaning ("ur")
+        lower = vocab.piece_id(meaning)
+        if lower == unknown:
+            continue
+        for spelling, target in ((key, lower), (key.capitalize(), vocab.piece_id(meaning.capitalize())),
+                                 (key.upper(), vocab.piece_id(meaning.capitalize()))):
+            own = vocab.piece_id(spelling)
+            rare = spelling == key and frequency[lower] - frequency[own] > math.log(RARER)
+            if own == unknown or rare:  # ("2day" is its own capitalized spelling: the first one counts)
+                found.setdefault(spelling, target if target != unknown else lower)
     return found

@@ -15,7 +15,7 @@ import numpy as np
 import sentencepiece as spm
 
 from .errors import ModelCorruptError
-from .text import END_OF_LINE, UNKNOWN_MARKER, fold, is_suggestable
+from .text import END_OF_LINE, UNKNOWN_MARKER, is_suggestable
 
 WORD_START = "\u2581"
 
@@ -45,8 +45,8 @@ class Vocabulary:
         ]
         for special in (self.specials.unknown, self.specials.begin_of_text, self.specials.end_of_line):
             self.words[special] = ""  # control symbols are never shown or matched
-        # what the model reads for a token it does not know: folded token -> id of a word it does
-        # know ("tmr" -> "tomorrow", see kbpredict.shorthand.aliases); set by the runtime only
+        # what the model reads for a token it does not know, or hardly: token -> id of the word it
+        # stands for ("tmr" -> "tomorrow", see kbpredict.shorthand.aliases); set by the runtime only
         self.aliases: dict[str, int] = {}
 
     @classmethod
@@ -84,9 +84,11 @@ class Vocabulary:
         if token == UNKNOWN_MARKER:
             return self.specials.unknown
         found = self._sp.piece_to_id(WORD_START + token)
-        if found == self.specials.unknown and self.aliases:
-            return self.aliases.get(fold(token), found)
-        return found
+        return self.aliases.get(token, found) if self.aliases else found
+
+    def piece_id(self, token: str) -> int:
+        """The vocabulary's own id of ``token`` (no aliases), or the unknown id."""
+        return self._sp.piece_to_id(WORD_START + token)
 
     def encode(self, tokens: Sequence[str]) -> list[int]:
         """Ids of many tokens at once (one call into sentencepiece)."""
@@ -99,8 +101,8 @@ class Vocabulary:
                 ids[i] = self.specials.end_of_line
             elif token == UNKNOWN_MARKER:
                 ids[i] = unknown
-            elif aliases and ids[i] == unknown:
-                ids[i] = aliases.get(fold(token), unknown)
+            elif aliases:
+                ids[i] = aliases.get(token, ids[i])
         return ids
 
     def log_frequencies(self) -> np.ndarray:

@@ -554,10 +554,13 @@ def test_the_model_reads_one_word_shorthand_as_its_word(shipped):
         assert np.array_equal(one._current[1], other._current[1])
         assert [s.word for s in one.suggestions(3)] == [s.word for s in other.suggestions(3)]
         assert one.text == short  # the text keeps what was typed
-    unknown = shipped.vocab.specials.unknown
-    assert shipped.vocab.token_id("tmr") == shipped.vocab.token_id("tomorrow")
-    assert shipped.vocab.encode(["Tmr", "omw", "lol"])[:2] == [shipped.vocab.token_id("tomorrow"), unknown]
-    assert shipped.vocab.encode(["lol"]) != [unknown]  # a word the model knows is its own
+    vocab = shipped.vocab
+    unknown = vocab.specials.unknown
+    assert vocab.token_id("tmr") == vocab.token_id("tomorrow") == vocab.piece_id("tomorrow")
+    assert vocab.encode(["Tmr", "omw", "thx"]) == [vocab.piece_id("Tomorrow"), unknown, vocab.piece_id("thanks")]
+    # words the model knows well as themselves stay their own: "lol", "bro", and "BC" (not "bc")
+    for word in ("lol", "bro", "BC"):
+        assert vocab.piece_id(word) != unknown and vocab.encode([word]) == [vocab.piece_id(word)]
 
 
 def test_training_reads_shorthand_as_it_is():
