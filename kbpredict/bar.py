@@ -26,7 +26,7 @@ from typing import Callable
 from .candidates import Suggestion
 from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, likeliest, present
 from .errors import InvalidArgumentError
-from .shorthand import shipped_keys
+from .lexicon import misspelled_keys, shorthand_keys
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
@@ -65,19 +65,25 @@ class Autocorrect:
     # words of their own, never replaced (their fold keys): the shipped chat shorthand ("omw",
     # "np", "ily", see kbpredict.shorthand), which the model, trained on little texting, would
     # take for slips of "now", "no" and "I'll"
-    keep: frozenset = field(default_factory=shipped_keys)
+    keep: frozenset = field(default_factory=shorthand_keys)
+    # strings the model knows from its training text but nobody means (the shipped common
+    # misspellings: "definately", "wierd", "becuase", see kbpredict.lexicon): corrected as a
+    # string the model does not know would be
+    misspelled: frozenset = field(default_factory=misspelled_keys)
 
     def __post_init__(self) -> None:
-        if self.keep is shipped_keys():
-            return
-        if isinstance(self.keep, str) or not all(isinstance(w, str) for w in self.keep):
-            raise InvalidArgumentError(f"Autocorrect(keep=...) takes a set of words, not {self.keep!r}")
-        object.__setattr__(self, "keep", frozenset(fold(w) for w in self.keep))  # "OMW", "omw" alike
+        for name, shipped in (("keep", shorthand_keys()), ("misspelled", misspelled_keys())):
+            words = getattr(self, name)
+            if words is shipped:
+                continue
+            if isinstance(words, str) or not all(isinstance(w, str) for w in words):
+                raise InvalidArgumentError(f"Autocorrect({name}=...) takes a set of words, not {words!r}")
+            object.__setattr__(self, name, frozenset(fold(w) for w in words))  # "OMW", "omw" alike
 
     def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
         """True if a correction of probability ``best`` should replace the ``typed`` word
         (``variant``: the same letters, with an apostrophe or accent)."""
-        if typed.probability > 0:
+        if typed.probability > 0 and fold(typed.word) not in self.misspelled:
             return best > (self.variant_ratio if variant else self.ratio) * typed.probability
         return best > self.unknown_share * typed.unknown_probability
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import shorthand
+from . import lexicon
 from .blocklist import Blocklist
 from .bundle import BundleInfo, read_bundle, unreadable
 from .candidates import CandidateIndex, Suggestion, read_capitals, read_wordlist
@@ -97,7 +97,7 @@ class Predictor:
             vocab = Vocabulary.from_file(str(directory / info.vocab_file))
         except OSError as exc:
             raise unreadable(exc, directory / info.vocab_file) from None
-        vocab.aliases = shorthand.aliases(vocab)  # "tmr" read as "tomorrow"
+        vocab.aliases = lexicon.aliases(vocab)  # "tmr" read as "tomorrow"
         if len(vocab) != info.shape.vocab_size:
             raise ModelFormatError(
                 f"{directory / info.vocab_file} has {len(vocab)} words but model.json says "
@@ -126,7 +126,7 @@ class Predictor:
         capitals = _read_listed(directory, info.capitals_file, read_capitals)
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
                                vocab.log_frequencies(), capitals)
-        index.shorthand = shorthand.shipped_keys()
+        index.shorthand = lexicon.shorthand_keys()
         index.typos()  # built now, not on the first keystroke
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,

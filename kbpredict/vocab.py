@@ -46,7 +46,7 @@ class Vocabulary:
         for special in (self.specials.unknown, self.specials.begin_of_text, self.specials.end_of_line):
             self.words[special] = ""  # control symbols are never shown or matched
         # what the model reads for a token it does not know, or hardly: token -> id of the word it
-        # stands for ("tmr" -> "tomorrow", see kbpredict.shorthand.aliases); set by the runtime only
+        # stands for ("tmr" -> "tomorrow", see kbpredict.lexicon.aliases); set by the runtime only
         self.aliases: dict[str, int] = {}
 
     @classmethod

@@ -530,10 +530,10 @@ def test_the_shorthand_list_can_be_replaced():
 def test_the_shorthand_list_is_well_formed():
     from importlib import resources
 
-    from kbpredict import shorthand
+    from kbpredict import lexicon
     from kbpredict.blocklist import Blocklist
 
-    entries = shorthand.shipped()
+    entries = lexicon.shorthand()
     assert len(entries) > 100 and all(entries.values())
     lines = [line.split("\t")[0] for line in
              (resources.files("kbpredict") / "data" / "shorthand.txt").read_text(encoding="utf-8").splitlines()
@@ -576,3 +576,38 @@ def test_shorthand_of_the_text_is_not_offered_as_a_name_is(shipped):
     assert "kk" not in bar(shipped, "kk see u ")
     assert "omw" not in bar(shipped, "omw be there in ")
     assert "Zorblatt" in bar(shipped, "I met Zorblatt at the ")
+
+
+@pytest.mark.parametrize("text, wanted", [("I definately", "definitely"), ("that's so wierd", "weird"),
+                                          ("he was realy", "really"), ("I can't beleive", "believe"),
+                                          ("ok I was late becuase", "because")])
+def test_misspellings_the_model_learned_as_words_are_corrected(shipped, text, wanted):
+    # the training text holds them often enough to be words of the model; nobody means them
+    assert auto(shipped, text) == wanted
+
+
+def test_the_misspellings_list_can_be_replaced(shipped):
+    from kbpredict.bar import Autocorrect
+
+    session = typed(shipped, "that's so wierd")
+    session.autocorrect_policy = Autocorrect(misspelled=frozenset())
+    assert session.autocorrection() is None  # without the list: a word of the model, kept
+    session.autocorrect_policy = Autocorrect(misspelled={"WIERD"})
+    assert session.autocorrection().word == "weird"
+    assert auto(shipped, "Meet me at the wierd place. It is wierd") is None  # the user's own spelling
+
+
+def test_the_misspellings_list_is_well_formed(shipped):
+    from importlib import resources
+
+    from kbpredict import lexicon
+
+    lines = [line for line in (resources.files("kbpredict") / "data" / "misspellings.txt").read_text(
+        encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert len(lines) == len(set(lines)) == len(lexicon.misspelled_keys()) > 100
+    assert all(word.isascii() and word.isalpha() and word == word.lower() for word in lines)
+    assert not lexicon.misspelled_keys() & lexicon.shorthand_keys()
+    # each is a string the shipped model knows (in its vocabulary or word list): the reason for the list
+    unknown = [word for word in lines if all(shipped.index.entry(spelling) == (shipped.index.unknown_id, 0.0, True)
+                                             for spelling in (word, word.capitalize()))]
+    assert not unknown

@@ -1,16 +1,21 @@
-"""Chat shorthand ("omw", "np", "ily"): words of their own that autocorrect never replaces, and
-that the model reads as the word they stand for.
+"""The English word lists of the bar: chat shorthand and common misspellings.
 
-The shipped list (``kbpredict/data/shorthand.txt``, English) names shorthand that people type on
-purpose and that the model, trained on little texting, cannot tell from slips of the finger:
-without it, space would turn "omw" into "now", "np" into "no" and "ily" into "I'll". The list only
-stops replacements; it adds nothing to the bar (a shorthand the user keeps using is learned by the
-personal model and offered from then on). Apps pass their own set to
+**Chat shorthand** (``kbpredict/data/shorthand.txt``: "omw", "np", "ily"): words of their own
+that autocorrect never replaces, and that the model reads as the word they stand for. People
+type them on purpose; the model, trained on little texting, cannot tell them from slips of the
+finger: without the list, space would turn "omw" into "now", "np" into "no" and "ily" into
+"I'll". The list only stops replacements; it adds nothing to the bar (a shorthand the user keeps
+using is learned by the personal model and offered from then on). Apps pass their own set to
 :class:`kbpredict.bar.Autocorrect` (``keep=``), or an empty one to turn it off.
 
 Shorthand for one word that the model does not know, or knows from a few uses only ("tmr",
-"bday", "thx", "pls"), is read by the model as that word (:func:`aliases`): after "see you tmr" it predicts what follows "see you
-tomorrow", not what follows an unknown word. The text keeps what the user typed.
+"bday", "thx", "pls"), is read by the model as that word (:func:`aliases`): after "see you
+tmr" it predicts what follows "see you tomorrow", not what follows an unknown word. The text
+keeps what the user typed.
+
+**Common misspellings** (``kbpredict/data/misspellings.txt``: "definately", "wierd"): strings
+the training text holds often enough for the model to know them, but that nobody means; typed,
+autocorrect treats them as strings the model does not know (``Autocorrect.misspelled``).
 """
 
 from __future__ import annotations
@@ -26,23 +31,32 @@ if TYPE_CHECKING:
     from .vocab import Vocabulary
 
 
+def _lines(name: str) -> list[str]:
+    text = (resources.files("kbpredict") / "data" / name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
 @lru_cache(maxsize=1)
-def shipped() -> dict[str, str]:
-    """The shipped list: shorthand (its :func:`~kbpredict.text.fold` key) -> what it stands for."""
-    text = (resources.files("kbpredict") / "data" / "shorthand.txt").read_text(encoding="utf-8")
+def shorthand() -> dict[str, str]:
+    """The shipped shorthand: its :func:`~kbpredict.text.fold` key -> what it stands for."""
     entries: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in _lines("shorthand.txt"):
         word, _, meaning = line.partition("\t")
         entries[fold(word.strip())] = meaning.strip()
     return entries
 
 
 @lru_cache(maxsize=1)
-def shipped_keys() -> frozenset[str]:
+def shorthand_keys() -> frozenset[str]:
     """The shipped shorthand's keys: what :class:`kbpredict.bar.Autocorrect` keeps by default."""
-    return frozenset(shipped())
+    return frozenset(shorthand())
+
+
+@lru_cache(maxsize=1)
+def misspelled_keys() -> frozenset[str]:
+    """The shipped misspellings' keys: what :class:`kbpredict.bar.Autocorrect` does not take for
+    words by default."""
+    return frozenset(fold(line.strip()) for line in _lines("misspellings.txt"))
 
 
 # Shorthand the vocabulary holds, but this many times rarer than the word it stands for, is read
@@ -58,7 +72,7 @@ def aliases(vocab: "Vocabulary") -> dict[str, int]:
     unknown = vocab.specials.unknown
     frequency = vocab.log_frequencies()
     found: dict[str, int] = {}
-    for key, meaning in shipped().items():
+    for key, meaning in shorthand().items():
         if " " in meaning or not meaning.isalpha():
             continue  # several words ("on my way"), or more than one meaning ("ur")
         lower = vocab.piece_id(meaning)
