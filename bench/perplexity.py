@@ -21,7 +21,8 @@ def perplexity(predictor: Predictor, path: str, text_format: str | None = None, 
     """
     if text_format is None:
         text_format = predictor.info.training.get("train_config", {}).get("text_format", "auto")
-    ids = encode_documents(documents(read_text(path), text_format), predictor.vocab)
+    # the model's own ids: the runtime reads "tmr" as "tomorrow", but "tmr" is what is predicted
+    ids = encode_documents(documents(read_text(path), text_format), predictor.vocab.plain())
     bos, unk = predictor.vocab.specials.begin_of_text, predictor.vocab.specials.unknown
     if max_tokens:
         ids = ids[: max_tokens + 1]

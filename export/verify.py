@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: checkpoint {checkpoint!r} not found", file=sys.stderr)
         return 2
     text_format = info.training.get("train_config", {}).get("text_format", "auto")
-    ids = validation_ids(valid, predictor.vocab, positions, text_format)
+    ids = validation_ids(valid, predictor.vocab.plain(), positions, text_format)  # the model's own ids
     failures: list[str] = []
     if have_checkpoint:
         payload = load_checkpoint(checkpoint)

@@ -21,6 +21,7 @@ autocorrect treats them as strings the model does not know (``Autocorrect.misspe
 from __future__ import annotations
 
 import math
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -64,14 +65,43 @@ def misspelled_keys() -> frozenset[str]:
 RARER = 20.0
 
 
+def _emoji_char(code: int) -> bool:
+    return (0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or 0x2300 <= code <= 0x23FF
+            or 0x2B00 <= code <= 0x2BFF or code in (0xFE0F, 0x200D, 0x20E3))
+
+
+def is_emoji(token: str) -> bool:
+    """True for a token of emoji: pictographs, and the variation selector, joiner and skin tones
+    that come with them (a token is one symbol: "👍🏼" is "👍" and "🏼")."""
+    return bool(token) and all(_emoji_char(ord(ch)) for ch in token)
+
+
+def common_emoji(vocab: "Vocabulary") -> int | None:
+    """The id of the emoji the model saw most often (None without emoji): what it reads for an
+    emoji it does not know, or knows ``RARER`` / 2 times less well. Most emoji are rare in the
+    training text, and the model learned little after them ("ok 👍" was followed by "r", "s"); after
+    its best-learned emoji it expects what follows an emoji: a new sentence or message."""
+    frequency = vocab.log_frequencies()
+    found = [(float(frequency[i]), i) for i, word in enumerate(vocab.words)
+             if len(word) == 1 and is_emoji(word) and unicodedata.category(word) == "So"]
+    return max(found)[1] if found else None
+
+
 def aliases(vocab: "Vocabulary") -> dict[str, int]:
     """What the model reads for shorthand of one word: spelling ("tmr", "Tmr", "TMR") -> the id of
     the word it stands for ("tomorrow", "Tomorrow"), where the vocabulary does not know that
     spelling, or knows the lower-case shorthand ``RARER`` times less well than the word. A spelling
-    the vocabulary holds as a word of its own stays itself ("BC", "Def", "lol", "bro", "pic")."""
+    the vocabulary holds as a word of its own stays itself ("BC", "Def", "lol", "bro", "pic").
+    And the emoji the vocabulary knows ``RARER`` / 2 times less well than :func:`common_emoji` ->
+    that one (an emoji it does not know at all is read so too: ``Vocabulary.unknown_emoji``)."""
     unknown = vocab.specials.unknown
     frequency = vocab.log_frequencies()
     found: dict[str, int] = {}
+    common = common_emoji(vocab)
+    if common is not None:
+        for i, word in enumerate(vocab.words):  # (skin tones and the joiner as well)
+            if is_emoji(word) and frequency[common] - frequency[i] > math.log(RARER / 2):
+                found[word] = common
     for key, meaning in shorthand().items():
         if " " in meaning or not meaning.isalpha():
             continue  # several words ("on my way"), or more than one meaning ("ur")

@@ -15,6 +15,7 @@ import numpy as np
 import sentencepiece as spm
 
 from .errors import ModelCorruptError
+from .lexicon import is_emoji
 from .text import END_OF_LINE, UNKNOWN_MARKER, is_suggestable
 
 WORD_START = "\u2581"
@@ -48,6 +49,14 @@ class Vocabulary:
         # what the model reads for a token it does not know, or hardly: token -> id of the word it
         # stands for ("tmr" -> "tomorrow", see kbpredict.lexicon.aliases); set by the runtime only
         self.aliases: dict[str, int] = {}
+        self.unknown_emoji: int | None = None  # and for an emoji it does not know (the runtime's)
+
+    def plain(self) -> "Vocabulary":
+        """This vocabulary without the runtime's readings (``aliases``, ``unknown_emoji``): the
+        model's own ids, for measuring the model (perplexity, parity), not the keyboard."""
+        if not self.aliases and self.unknown_emoji is None:
+            return self
+        return Vocabulary(self._sp)
 
     @classmethod
     def from_file(cls, path: str) -> "Vocabulary":
@@ -79,12 +88,7 @@ class Vocabulary:
 
     def token_id(self, token: str) -> int:
         """The id of one token from :func:`kbpredict.text.tokenize`."""
-        if token == END_OF_LINE:
-            return self.specials.end_of_line
-        if token == UNKNOWN_MARKER:
-            return self.specials.unknown
-        found = self._sp.piece_to_id(WORD_START + token)
-        return self.aliases.get(token, found) if self.aliases else found
+        return self.encode([token])[0]
 
     def piece_id(self, token: str) -> int:
         """The vocabulary's own id of ``token`` (no aliases), or the unknown id."""
@@ -95,14 +99,16 @@ class Vocabulary:
         if not tokens:
             return []
         ids = self._sp.piece_to_id([WORD_START + t for t in tokens])
-        unknown, aliases = self.specials.unknown, self.aliases
+        unknown, aliases, emoji = self.specials.unknown, self.aliases, self.unknown_emoji
         for i, token in enumerate(tokens):
             if token == END_OF_LINE:
                 ids[i] = self.specials.end_of_line
             elif token == UNKNOWN_MARKER:
                 ids[i] = unknown
-            elif aliases:
+            elif aliases or emoji is not None:
                 ids[i] = aliases.get(token, ids[i])
+                if ids[i] == unknown and emoji is not None and is_emoji(token):
+                    ids[i] = emoji
         return ids
 
     def log_frequencies(self) -> np.ndarray:

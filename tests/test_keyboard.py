@@ -568,6 +568,11 @@ def test_training_reads_shorthand_as_it_is():
 
     vocab = Vocabulary.from_file(str(Predictor.load().path / "vocab.model"))  # as train/ loads it
     assert vocab.token_id("tmr") == vocab.specials.unknown
+    # and so do the measures of the model (perplexity, parity): its own ids
+    runtime = Predictor.load().vocab
+    assert runtime.token_id("tmr") != vocab.specials.unknown
+    assert runtime.plain().token_id("tmr") == vocab.specials.unknown
+    assert runtime.plain().encode(["👍", "🎉"]) == vocab.encode(["👍", "🎉"]) != runtime.encode(["👍", "🎉"])
 
 
 def test_shorthand_of_the_text_is_not_offered_as_a_name_is(shipped):
@@ -611,3 +616,21 @@ def test_the_misspellings_list_is_well_formed(shipped):
     unknown = [word for word in lines if all(shipped.index.entry(spelling) == (shipped.index.unknown_id, 0.0, True)
                                              for spelling in (word, word.capitalize()))]
     assert not unknown
+
+
+def test_rare_and_unknown_emoji_are_read_as_the_best_learned_one(shipped):
+    import numpy as np
+
+    from kbpredict.lexicon import is_emoji
+
+    common = shipped.vocab.words[shipped.vocab.unknown_emoji]
+    assert is_emoji(common)
+    after_common = typed(shipped, f"ok {common} ")._current[1]
+    # "👍" the model saw a few dozen times (then "r", "s" came next), "🎉" never, "🏼" is a skin tone
+    for emoji in ("👍", "🎉", "🔥"):
+        assert np.array_equal(typed(shipped, f"ok {emoji} ")._current[1], after_common)
+        assert not {"r", "s", "is"} & set(bar(shipped, f"ok {emoji} "))
+    assert typed(shipped, "ok 👍🏼 ").text == "ok 👍🏼 "
+    assert not {"r", "s"} & set(bar(shipped, "ok 👍🏼 "))
+    assert not np.array_equal(typed(shipped, "ok 😂 ")._current[1], after_common)  # well learned: itself
+    assert is_emoji("👍") and is_emoji("\u200d") and not is_emoji("a") and not is_emoji("°") and not is_emoji("")
