@@ -15,7 +15,8 @@ into the bar:
    ``correction`` of them;
 5. the *autocorrect candidate* -- what space would put in place of the typed word -- is the best
    correction if it is ``ratio`` times likelier than the word as typed (see :class:`Autocorrect`);
-   a word of the text or the personal model, and chat shorthand ("omw", "np"), are never replaced.
+   a word of the text or the personal model, and chat shorthand ("omw", "np"), are never replaced,
+   and a common misspelling the model learned as a word ("definately") counts as no word.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ class Autocorrect:
     a typed word ``t`` the model knows if ``p(c) > ratio * p(t)``; a typed string it does not know
     if ``p(c) > unknown_share * p(unknown)`` (``unknown_share``: how likely this one unseen string is
     among all the words the model does not know, e.g. a name). A word of the text or of the
-    personal model, or chat shorthand (``keep``), is never replaced. Tuned on the conversational
-    *validation* text (``python -m bench typos --tune``) for the most right replacements while
-    wrong replacements of correctly typed words stay under 1%.
+    personal model, or chat shorthand (``keep``), is never replaced; a common misspelling the
+    model learned as a word (``misspelled``) counts as a string it does not know. Tuned on the
+    conversational *validation* text (``python -m bench typos --tune``) for the most right
+    replacements while wrong replacements of correctly typed words stay under 1%.
     """
 
     ratio: float = 1.6
@@ -63,7 +65,7 @@ class Autocorrect:
     # name the user kept in lower case once is a word of the text: never replaced again)
     names: bool = True
     # words of their own, never replaced (their fold keys): the shipped chat shorthand ("omw",
-    # "np", "ily", see kbpredict.shorthand), which the model, trained on little texting, would
+    # "np", "ily", see kbpredict.lexicon), which the model, trained on little texting, would
     # take for slips of "now", "no" and "I'll"
     keep: frozenset = field(default_factory=shorthand_keys)
     # strings the model knows from its training text but nobody means (the shipped common

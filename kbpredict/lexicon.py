@@ -1,4 +1,5 @@
-"""The English word lists of the bar: chat shorthand and common misspellings.
+"""The English word lists of the bar (chat shorthand, common misspellings), and how the model
+reads shorthand and emoji.
 
 **Chat shorthand** (``kbpredict/data/shorthand.txt``: "omw", "np", "ily"): words of their own
 that autocorrect never replaces, and that the model reads as the word they stand for. People
@@ -16,6 +17,8 @@ keeps what the user typed.
 **Common misspellings** (``kbpredict/data/misspellings.txt``: "definately", "wierd"): strings
 the training text holds often enough for the model to know them, but that nobody means; typed,
 autocorrect treats them as strings the model does not know (``Autocorrect.misspelled``).
+
+**Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`common_emoji`).
 """
 
 from __future__ import annotations
