@@ -84,10 +84,7 @@ def common_emoji(vocab: "Vocabulary") -> int | None:
     emoji it does not know, or knows ``RARER`` / 2 times less well. Most emoji are rare in the
     training text, and the model learned little after them ("ok 👍" was followed by "r", "s"); after
     its best-learned emoji it expects what follows an emoji: a new sentence or message."""
-    frequency = vocab.log_frequencies()
-    found = [(float(frequency[i]), i) for i, word in enumerate(vocab.words)
-             if len(word) == 1 and is_emoji(word) and unicodedata.category(word) == "So"]
-    return max(found)[1] if found else None
+    return readings(vocab)[1]
 
 
 def aliases(vocab: "Vocabulary") -> dict[str, int]:
@@ -97,13 +94,21 @@ def aliases(vocab: "Vocabulary") -> dict[str, int]:
     the vocabulary holds as a word of its own stays itself ("BC", "Def", "lol", "bro", "pic").
     And the emoji the vocabulary knows ``RARER`` / 2 times less well than :func:`common_emoji` ->
     that one (an emoji it does not know at all is read so too: ``Vocabulary.unknown_emoji``)."""
+    return readings(vocab)[0]
+
+
+def readings(vocab: "Vocabulary") -> tuple[dict[str, int], int | None]:
+    """:func:`aliases` and :func:`common_emoji` at once (what the runtime sets at load)."""
     unknown = vocab.specials.unknown
     frequency = vocab.log_frequencies()
     found: dict[str, int] = {}
-    common = common_emoji(vocab)
+    emoji = [(i, word) for i, word in enumerate(vocab.words) if not word.isascii() and is_emoji(word)]
+    pictographs = [(float(frequency[i]), i) for i, word in emoji
+                   if len(word) == 1 and unicodedata.category(word) == "So"]
+    common = max(pictographs)[1] if pictographs else None
     if common is not None:
-        for i, word in enumerate(vocab.words):  # (skin tones and the joiner as well)
-            if is_emoji(word) and frequency[common] - frequency[i] > math.log(RARER / 2):
+        for i, word in emoji:  # (skin tones and the joiner as well)
+            if frequency[common] - frequency[i] > math.log(RARER / 2):
                 found[word] = common
     for key, meaning in shorthand().items():
         if " " in meaning or not meaning.isalpha():
@@ -117,4 +122,4 @@ def aliases(vocab: "Vocabulary") -> dict[str, int]:
             rare = spelling == key and frequency[lower] - frequency[own] > math.log(RARER)
             if own == unknown or rare:  # ("2day" is its own capitalized spelling: the first one counts)
                 found.setdefault(spelling, target if target != unknown else lower)
-    return found
+    return found, common

@@ -97,8 +97,8 @@ class Predictor:
             vocab = Vocabulary.from_file(str(directory / info.vocab_file))
         except OSError as exc:
             raise unreadable(exc, directory / info.vocab_file) from None
-        vocab.aliases = lexicon.aliases(vocab)  # "tmr" read as "tomorrow", a rare emoji as a common one
-        vocab.unknown_emoji = lexicon.common_emoji(vocab)
+        # "tmr" read as "tomorrow", a rare or unknown emoji as the best-learned one
+        vocab.aliases, vocab.unknown_emoji = lexicon.readings(vocab)
         if len(vocab) != info.shape.vocab_size:
             raise ModelFormatError(
                 f"{directory / info.vocab_file} has {len(vocab)} words but model.json says "
