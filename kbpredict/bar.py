@@ -16,7 +16,7 @@ into the bar:
 5. the *autocorrect candidate* -- what space would put in place of the typed word -- is the best
    correction if it is ``ratio`` times likelier than the word as typed (see :class:`Autocorrect`);
    a word of the text or the personal model, and chat shorthand ("omw", "np"), are never replaced,
-   and a common misspelling the model learned as a word ("definately") counts as no word.
+   and a common misspelling the model learned as a word ("definately") is always replaced.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class Autocorrect:
     if ``p(c) > unknown_share * p(unknown)`` (``unknown_share``: how likely this one unseen string is
     among all the words the model does not know, e.g. a name). A word of the text or of the
     personal model, or chat shorthand (``keep``), is never replaced; a common misspelling the
-    model learned as a word (``misspelled``) counts as a string it does not know. Tuned on the
+    model learned as a word (``misspelled``) is replaced by the likeliest whole word one slip
+    away, however unlikely. Tuned on the
     conversational *validation* text (``python -m bench typos --tune``) for the most right
     replacements while wrong replacements of correctly typed words stay under 1%.
     """
@@ -69,8 +70,8 @@ class Autocorrect:
     # take for slips of "now", "no" and "I'll"
     keep: frozenset = field(default_factory=shorthand_keys)
     # strings the model knows from its training text but nobody means (the shipped common
-    # misspellings: "definately", "wierd", "becuase", see kbpredict.lexicon): corrected as a
-    # string the model does not know would be
+    # misspellings: "definately", "wierd", "becuase", see kbpredict.lexicon): always replaced by
+    # the best correction the bar has
     misspelled: frozenset = field(default_factory=misspelled_keys)
 
     def __post_init__(self) -> None:
@@ -85,7 +86,7 @@ class Autocorrect:
     def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
         """True if a correction of probability ``best`` should replace the ``typed`` word
         (``variant``: the same letters, with an apostrophe or accent)."""
-        if typed.probability > 0 and fold(typed.word) not in self.misspelled:
+        if typed.probability > 0:
             return best > (self.variant_ratio if variant else self.ratio) * typed.probability
         return best > self.unknown_share * typed.unknown_probability
 
@@ -215,8 +216,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
     name = None  # the typed letters are a name of the capitals list, typed in lower case ("michael")
     for lower, (p, corrective, variants) in _groups(candidates, weight).items():
-        if lower == echo or not allows(lower):
-            continue
+        if lower == echo or not allows(lower) or (lower in policy.misspelled and lower != word_lower):
+            continue  # (nor is "definately" ever offered: typed out in full, it is corrected)
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
         proper = None if typed.without_capitals else capitalized(lower)
@@ -264,6 +265,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):
             auto = best
+        elif word_key in policy.misspelled:
+            auto = best  # nobody means "definately": the likeliest word one slip away replaces it
         elif name is not None and best is name and policy.names:
             auto = name  # "michael" -> "Michael", "monday" -> "Monday", in a text written with capitals
     return ranked[:k], auto

@@ -15,8 +15,9 @@ tmr" it predicts what follows "see you tomorrow", not what follows an unknown wo
 keeps what the user typed.
 
 **Common misspellings** (``kbpredict/data/misspellings.txt``: "definately", "wierd"): strings
-the training text holds often enough for the model to know them, but that nobody means; typed,
-autocorrect treats them as strings the model does not know (``Autocorrect.misspelled``).
+the training text holds often enough for the model to know them, but that nobody means: the bar
+never offers them, and typed out, the likeliest word one slip away replaces them
+(``Autocorrect.misspelled``).
 
 **Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`common_emoji`).
 """

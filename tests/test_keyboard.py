@@ -585,10 +585,19 @@ def test_shorthand_of_the_text_is_not_offered_as_a_name_is(shipped):
 
 @pytest.mark.parametrize("text, wanted", [("I definately", "definitely"), ("that's so wierd", "weird"),
                                           ("he was realy", "really"), ("I can't beleive", "believe"),
-                                          ("ok I was late becuase", "because")])
+                                          ("ok I was late becuase", "because"), ("ok so seperate", "separate"),
+                                          ("ok so carreers", "careers"), ("the prequal", "prequel")])
 def test_misspellings_the_model_learned_as_words_are_corrected(shipped, text, wanted):
-    # the training text holds them often enough to be words of the model; nobody means them
+    # the training text holds them often enough to be words of the model; nobody means them, and
+    # the correction is never another one of them ("carreers" is one slip from "carreer" too)
     assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text", ["I will defin", "I will definit", "so wie", "I can't bel", "we need sep"])
+def test_misspellings_are_never_offered(shipped, text):
+    from kbpredict.lexicon import misspelled_keys
+
+    assert not {w.lower() for w in bar(shipped, text, k=8)} & misspelled_keys()
 
 
 def test_the_misspellings_list_can_be_replaced(shipped):
