@@ -19,12 +19,15 @@ the training text holds often enough for the model to know them, but that nobody
 never offers them, and typed out, the likeliest word one slip away replaces them
 (``Autocorrect.misspelled``).
 
-**Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`common_emoji`).
+**Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`common_emoji`),
+and a word stretched for emphasis that the model does not know ("yesss", "pleaseee") as the word
+(:func:`unstretched`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -124,3 +127,25 @@ def readings(vocab: "Vocabulary") -> tuple[dict[str, int], int | None]:
             if own == unknown or rare:  # ("2day" is its own capitalized spelling: the first one counts)
                 found.setdefault(spelling, target if target != unknown else lower)
     return found, common
+
+
+_STRETCHED_RE = re.compile(r"([^\W\d_])\1\1")  # a letter (not a digit: "1000" is no stretched word)
+_RUN_RE = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def is_stretched(token: str) -> bool:
+    """True for a word with a letter three or more times in a row ("yesss", "nooo")."""
+    return _STRETCHED_RE.search(token) is not None
+
+
+def unstretched(vocab: "Vocabulary", token: str) -> int | None:
+    """The id of the word a stretched token stands for ("yesss" -> "yes", "gooood" -> "good",
+    "pleaseee" -> "please"): each run of a letter cut to two or to one, whichever the vocabulary
+    knows better; None if it knows neither (or the token is not stretched)."""
+    if not is_stretched(token):
+        return None
+    unknown = vocab.specials.unknown
+    frequency = vocab.log_frequencies_cached()
+    found = [(float(frequency[i]), i) for i in (vocab.piece_id(_RUN_RE.sub(r"\1\1", token)),
+                                                 vocab.piece_id(_RUN_RE.sub(r"\1", token))) if i != unknown]
+    return max(found)[1] if found else None

@@ -99,6 +99,7 @@ class Predictor:
             raise unreadable(exc, directory / info.vocab_file) from None
         # "tmr" read as "tomorrow", a rare or unknown emoji as the best-learned one
         vocab.aliases, vocab.unknown_emoji = lexicon.readings(vocab)
+        vocab.read_stretched = True  # "yesss" read as "yes"
         if len(vocab) != info.shape.vocab_size:
             raise ModelFormatError(
                 f"{directory / info.vocab_file} has {len(vocab)} words but model.json says "

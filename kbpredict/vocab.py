@@ -15,7 +15,7 @@ import numpy as np
 import sentencepiece as spm
 
 from .errors import ModelCorruptError
-from .lexicon import is_emoji
+from .lexicon import is_emoji, unstretched
 from .text import END_OF_LINE, UNKNOWN_MARKER, is_suggestable
 
 WORD_START = "\u2581"
@@ -50,11 +50,13 @@ class Vocabulary:
         # stands for ("tmr" -> "tomorrow", see kbpredict.lexicon.aliases); set by the runtime only
         self.aliases: dict[str, int] = {}
         self.unknown_emoji: int | None = None  # and for an emoji it does not know (the runtime's)
+        self.read_stretched = False  # and "yesss" as "yes" (kbpredict.lexicon.unstretched; the runtime's)
+        self._log_frequencies: np.ndarray | None = None
 
     def plain(self) -> "Vocabulary":
         """This vocabulary without the runtime's readings (``aliases``, ``unknown_emoji``): the
         model's own ids, for measuring the model (perplexity, parity), not the keyboard."""
-        if not self.aliases and self.unknown_emoji is None:
+        if not self.aliases and self.unknown_emoji is None and not self.read_stretched:
             return self
         return Vocabulary(self._sp)
 
@@ -105,11 +107,22 @@ class Vocabulary:
                 ids[i] = self.specials.end_of_line
             elif token == UNKNOWN_MARKER:
                 ids[i] = unknown
-            elif aliases or emoji is not None:
+            elif aliases or emoji is not None or self.read_stretched:
                 ids[i] = aliases.get(token, ids[i])
-                if ids[i] == unknown and emoji is not None and is_emoji(token):
+                if ids[i] != unknown:
+                    continue
+                if emoji is not None and is_emoji(token):
                     ids[i] = emoji
+                elif self.read_stretched:
+                    ids[i] = unstretched(self, token) or unknown
         return ids
+
+    def log_frequencies_cached(self) -> np.ndarray:
+        """:meth:`log_frequencies`, computed once (read-only)."""
+        if self._log_frequencies is None:
+            self._log_frequencies = self.log_frequencies()
+            self._log_frequencies.flags.writeable = False
+        return self._log_frequencies
 
     def log_frequencies(self) -> np.ndarray:
         """Each word's log share of the training text (the word model's piece scores)."""

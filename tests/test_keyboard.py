@@ -643,3 +643,16 @@ def test_rare_and_unknown_emoji_are_read_as_the_best_learned_one(shipped):
     assert not {"r", "s"} & set(bar(shipped, "ok 👍🏼 "))
     assert not np.array_equal(typed(shipped, "ok 😂 ")._current[1], after_common)  # well learned: itself
     assert is_emoji("👍") and is_emoji("\u200d") and not is_emoji("a") and not is_emoji("°") and not is_emoji("")
+
+
+def test_a_word_stretched_for_emphasis_is_read_as_the_word(shipped):
+    import numpy as np
+
+    from kbpredict.lexicon import is_stretched
+
+    for stretched, word in [("yesss", "yes"), ("pleaseee", "please"), ("gooood", "good"), ("thanksss", "thanks")]:
+        assert np.array_equal(typed(shipped, f"ok {stretched} ")._current[1], typed(shipped, f"ok {word} ")._current[1])
+        assert typed(shipped, f"ok {stretched} ").text == f"ok {stretched} "
+    vocab = shipped.vocab
+    assert vocab.encode(["sooo"]) == [vocab.piece_id("sooo")] != [vocab.specials.unknown]  # learned as it is
+    assert not is_stretched("1000") and not is_stretched("aa") and is_stretched("Yesss")
