@@ -10,7 +10,7 @@ using is learned by the personal model and offered from then on). Apps pass thei
 :class:`kbpredict.bar.Autocorrect` (``keep=``), or an empty one to turn it off.
 
 Shorthand for one word that the model does not know, or knows from a few uses only ("tmr",
-"bday", "thx", "pls"), is read by the model as that word (:func:`aliases`): after "see you
+"bday", "thx", "pls"), is read by the model as that word (:func:`readings`): after "see you
 tmr" it predicts what follows "see you tomorrow", not what follows an unknown word. The text
 keeps what the user typed.
 
@@ -19,7 +19,7 @@ the training text holds often enough for the model to know them, but that nobody
 never offers them, and typed out, the likeliest word one slip away replaces them
 (``Autocorrect.misspelled``).
 
-**Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`common_emoji`),
+**Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`readings`),
 and a word stretched for emphasis that the model does not know ("yesss", "pleaseee") as the word
 (:func:`unstretched`).
 """
@@ -83,28 +83,21 @@ def is_emoji(token: str) -> bool:
     return bool(token) and all(_emoji_char(ord(ch)) for ch in token)
 
 
-def common_emoji(vocab: "Vocabulary") -> int | None:
-    """The id of the emoji the model saw most often (None without emoji): what it reads for an
-    emoji it does not know, or knows ``RARER`` / 2 times less well. Most emoji are rare in the
-    training text, and the model learned little after them ("ok 👍" was followed by "r", "s"); after
-    its best-learned emoji it expects what follows an emoji: a new sentence or message."""
-    return readings(vocab)[1]
-
-
-def aliases(vocab: "Vocabulary") -> dict[str, int]:
-    """What the model reads for shorthand of one word: spelling ("tmr", "Tmr", "TMR") -> the id of
-    the word it stands for ("tomorrow", "Tomorrow"), where the vocabulary does not know that
-    spelling, or knows the lower-case shorthand ``RARER`` times less well than the word. A spelling
-    the vocabulary holds as a word of its own stays itself ("BC", "Def", "lol", "bro", "pic").
-    And the emoji the vocabulary knows ``RARER`` / 2 times less well than :func:`common_emoji` ->
-    that one (an emoji it does not know at all is read so too: ``Vocabulary.unknown_emoji``)."""
-    return readings(vocab)[0]
-
-
 def readings(vocab: "Vocabulary") -> tuple[dict[str, int], int | None]:
-    """:func:`aliases` and :func:`common_emoji` at once (what the runtime sets at load)."""
+    """What the runtime's model reads for some tokens (set on the vocabulary at load):
+
+    - aliases, token -> id: shorthand of one word, by spelling ("tmr", "Tmr", "TMR") -> the word
+      it stands for ("tomorrow", "Tomorrow"), where the vocabulary does not know that spelling, or
+      knows the lower-case shorthand ``RARER`` times less well than the word (a spelling the
+      vocabulary holds as a word of its own stays itself: "BC", "Def", "lol", "bro", "pic"); and
+      each emoji the vocabulary knows ``RARER`` / 2 times less well than the common one -> it;
+    - the common emoji: the one the model saw most often (None without emoji), also read for an
+      emoji it does not know at all. Most emoji are rare in the training text, and the model
+      learned little after them ("ok 👍" was followed by "r", "s"); after its best-learned emoji it
+      expects what follows an emoji: a new sentence or message.
+    """
     unknown = vocab.specials.unknown
-    frequency = vocab.log_frequencies()
+    frequency = vocab.log_frequencies_cached()
     found: dict[str, int] = {}
     emoji = [(i, word) for i, word in enumerate(vocab.words) if not word.isascii() and is_emoji(word)]
     pictographs = [(float(frequency[i]), i) for i, word in emoji

@@ -47,7 +47,7 @@ class Vocabulary:
         for special in (self.specials.unknown, self.specials.begin_of_text, self.specials.end_of_line):
             self.words[special] = ""  # control symbols are never shown or matched
         # what the model reads for a token it does not know, or hardly: token -> id of the word it
-        # stands for ("tmr" -> "tomorrow", see kbpredict.lexicon.aliases); set by the runtime only
+        # stands for ("tmr" -> "tomorrow", see kbpredict.lexicon.readings); set by the runtime only
         self.aliases: dict[str, int] = {}
         self.unknown_emoji: int | None = None  # and for an emoji it does not know (the runtime's)
         self.read_stretched = False  # and "yesss" as "yes" (kbpredict.lexicon.unstretched; the runtime's)
@@ -101,20 +101,22 @@ class Vocabulary:
         if not tokens:
             return []
         ids = self._sp.piece_to_id([WORD_START + t for t in tokens])
-        unknown, aliases, emoji = self.specials.unknown, self.aliases, self.unknown_emoji
+        unknown, aliases, emoji, stretched = self.specials.unknown, self.aliases, self.unknown_emoji, self.read_stretched
+        reads = bool(aliases) or emoji is not None or stretched
         for i, token in enumerate(tokens):
             if token == END_OF_LINE:
                 ids[i] = self.specials.end_of_line
             elif token == UNKNOWN_MARKER:
                 ids[i] = unknown
-            elif aliases or emoji is not None or self.read_stretched:
+            elif reads:
                 ids[i] = aliases.get(token, ids[i])
                 if ids[i] != unknown:
                     continue
                 if emoji is not None and is_emoji(token):
                     ids[i] = emoji
-                elif self.read_stretched:
-                    ids[i] = unstretched(self, token) or unknown
+                elif stretched:
+                    word = unstretched(self, token)
+                    ids[i] = unknown if word is None else word
         return ids
 
     def log_frequencies_cached(self) -> np.ndarray:
