@@ -215,7 +215,12 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     ranked: list[Suggestion] = []
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
     name = None  # the typed letters are a name of the capitals list, typed in lower case ("michael")
-    for lower, (p, corrective, variants) in _groups(candidates, weight).items():
+    groups = _groups(candidates, weight).items()
+    if not word:  # next words: nothing to correct, so the best k that may be shown are the bar
+        groups = sorted(groups, key=lambda group: -group[1][0])
+    for lower, (p, corrective, variants) in groups:
+        if not word and len(ranked) == k:
+            break
         if lower == echo or not allows(lower) or (lower in policy.misspelled and lower != word_lower):
             continue  # (nor is "definately" ever offered: typed out in full, it is corrected)
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):

@@ -50,6 +50,14 @@ def prefix_span(keys: list[str], prefix: str) -> tuple[int, int]:
     return lo, bisect.bisect_left(keys, key + _PREFIX_END, lo)
 
 
+def apostrophe_at(word: str) -> int:
+    """How many letters of the folded word come before its first apostrophe after the first
+    letter ("I'm" -> 1, "don't" -> 3), or -1 if it has none ("dont", "'cause")."""
+    inner = word.lstrip("'\u2019")
+    at = min((i for i in (inner.find("'"), inner.find("\u2019")) if i >= 0), default=-1)
+    return len(fold(inner[:at])) if at > 0 else -1
+
+
 def _take(items: list, order: list[int]) -> list:
     """``[items[j] for j in order]``, in one C call."""
     if len(order) < 2:
@@ -93,15 +101,25 @@ class CandidateIndex:
                               np.full(len(extra_words), unknown_id, dtype=np.int64)])
         self._ids = ids[order] if len(order) else ids
         self._offsets = None
+        # For next words (no prefix: every entry): the model's words by id, the word list's by share.
+        self._outside = np.full(len(words), -np.inf, dtype=np.float32)  # 0 for suggestable ids
+        self._outside[np.asarray(suggestable_ids, dtype=np.int64)] = 0.0
+        self._position_of_id = np.zeros(len(words), dtype=np.int64)
+        model_entries = np.flatnonzero(np.asarray(order) < len(suggestable_ids))
+        self._position_of_id[self._ids[model_entries]] = model_entries
+        self._extra_positions = np.flatnonzero(np.asarray(order, dtype=np.int64) >= len(suggestable_ids))
         if extra_words:
             counts = np.asarray([c for _, c in extra_words], dtype=np.float64)
             offsets = np.concatenate([np.zeros(len(suggestable_ids)), np.log(counts / counts.sum())])
             self._offsets = offsets[order].astype(np.float32)
+            by_share = np.argsort(-self._offsets[self._extra_positions], kind="stable")
+            self._extra_positions = self._extra_positions[by_share]  # the most common first
         self.unknown_id = unknown_id
         self.shorthand: frozenset[str] = frozenset()  # folded chat shorthand (set by the runtime)
         self._log_frequencies = log_frequencies
         self._capitals = {word.lower(): word for word in capitals}
         self._typos: TypoIndex | None = None
+        self._apostrophe_at: np.ndarray | None = None
         keys = self._keys
         changes = np.fromiter(map(operator.ne, keys[:-1], keys[1:]), dtype=bool, count=max(0, len(keys) - 1))
         boundaries = np.append(np.flatnonzero(changes) + 1, len(keys)).astype(np.int64)
@@ -168,12 +186,29 @@ class CandidateIndex:
         weight = 1.0 - recent.model_weight if recent is not None and len(recent) else 0.0
         pool: dict[str, float] = {}
         lo, hi = self.span(prefix)
-        if hi > lo:
+        if not prefix and hi > lo:
+            best, scores = self._next_words(log_probs, want)
+            probs = np.exp(scores)
+            if weight:
+                probs *= 1.0 - weight
+            surfaces = self._surfaces
+            for j, p in zip(best.tolist(), probs.tolist()):
+                pool[surfaces[j]] = p
+        elif hi > lo:
             ids = self._ids[lo:hi]
             scores = log_probs[ids]
             if self._offsets is not None:
                 scores = scores + self._offsets[lo:hi]
+            at = apostrophe_at(prefix)
+            if at >= 0:  # "I'": the words with an apostrophe there, a few among the "i" words, and
+                # those with the letters typed and no apostrophe ("Ill"), which arrange merges or drops
+                mask = self._apostrophes()[lo:hi] == at
+                if self._keys[lo] == fold(prefix):
+                    mask[: self._ends[lo] - lo] = True
+                scores = np.where(mask, scores, -np.inf)
             best = _top_indices(scores, min(len(ids), want))
+            if at >= 0:
+                best = best[np.isfinite(scores[best])]
             probs = np.exp(scores[best])
             if weight:
                 probs *= 1.0 - weight
@@ -192,6 +227,32 @@ class CandidateIndex:
         if personal is not None:
             personal.mix(pool, log_probs, prefix, want, 1.0 - weight)
         return pool
+
+    def _apostrophes(self) -> np.ndarray:
+        """Each entry's :func:`apostrophe_at` (computed on first use: few words have one)."""
+        if self._apostrophe_at is None:
+            at = np.full(len(self._surfaces), -1, dtype=np.int16)
+            for j, surface in enumerate(self._surfaces):
+                if "'" in surface or "\u2019" in surface:
+                    at[j] = apostrophe_at(surface)
+            self._apostrophe_at = at
+        return self._apostrophe_at
+
+    def _next_words(self, log_probs: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and scores of the ``want`` best entries of all, best first: the model's best
+        suggestable words (from its distribution as it is, not gathered in spelling order) and
+        the word list's most common words, which share p(unknown)."""
+        top = _top_indices(log_probs + self._outside, min(len(log_probs), want))
+        positions = self._position_of_id[top]
+        scores = log_probs[top] + self._outside[top]
+        extra = self._extra_positions[:want]
+        if len(extra):
+            positions = np.concatenate([positions, extra])
+            scores = np.concatenate([scores, log_probs[self._ids[extra]] + self._offsets[extra]])
+        keep = np.isfinite(scores)  # (a vocabulary with fewer suggestable words than wanted)
+        positions, scores = positions[keep], scores[keep]
+        best = np.lexsort((positions, -scores))[:want]  # ties in spelling order, as for a prefix
+        return positions[best], scores[best]
 
     def corrections(self, log_probs: np.ndarray, typed: str, want: int,
                     scale: float = 1.0) -> tuple[dict[str, float], set[str]]:
@@ -255,6 +316,76 @@ class CandidateIndex:
         return arrange(pool, {}, Typed(word=prefix), k)[0]
 
 
+class LocatedWords:
+    """Words located in a :class:`CandidateIndex` once (:meth:`CandidateIndex.locate`), each a row
+    of fixed arrays: :class:`RecentWords` gathers the columns of a window's words with numpy
+    instead of word by word. Adding a word costs O(log n) plus a C-speed list insert, so a
+    commit that brings new words stays cheap in a long text. Bounded: past ``limit`` rows it
+    starts afresh."""
+
+    limit = 4096
+
+    def __init__(self, index: CandidateIndex):
+        self._index = index
+        self.clear()
+
+    def clear(self, size: int = 0) -> None:
+        """Forget every row (room for at least ``size``)."""
+        limit = max(self.limit, size)
+        self.row_of: dict[str, int] = {}
+        self.keys: list[str] = []
+        self.surfaces: list[str] = []
+        self.ids = np.zeros(limit, dtype=np.int64)  # model id (the unknown id outside the vocabulary)
+        self.share = np.zeros(limit)  # share among the word list's words
+        self.oov = np.zeros(limit, dtype=bool)  # outside the vocabulary
+        self.named = np.zeros(limit, dtype=bool)  # outside it and no chat shorthand (see locate)
+        # The rows' order by (folded spelling, spelling), as numbers: a new row takes the mean
+        # of its neighbours' (all are renumbered when two neighbours leave no number between).
+        self.rank = np.zeros(limit)
+        self._sorted: list[tuple[str, str, int]] = []  # (key, spelling, row), sorted
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def rows(self, words: list[str]) -> np.ndarray:
+        """The row of each (distinct) word, locating the new ones."""
+        rows = list(map(self.row_of.get, words))
+        if None in rows:
+            if len(self.keys) + rows.count(None) > len(self.ids):
+                self.clear(len(words))  # a long session must not grow memory without end
+                rows = [None] * len(words)
+            for j, row in enumerate(rows):
+                if row is None:
+                    rows[j] = self._add(words[j])
+        return np.asarray(rows, dtype=np.int64)
+
+    def _add(self, word: str) -> int:
+        row = self.row_of[word] = len(self.keys)
+        key, self.ids[row], self.share[row], self.oov[row], self.named[row] = self._index.locate(word)
+        self.keys.append(key)
+        self.surfaces.append(word)
+        held = self._sorted
+        at = bisect.bisect_left(held, (key, word, row))
+        held.insert(at, (key, word, row))
+        rank = self.rank
+        before = rank[held[at - 1][2]] if at else None
+        after = rank[held[at + 1][2]] if at + 1 < len(held) else None
+        if before is None or after is None:
+            rank[row] = (0.0 if after is None and before is None else
+                         before + 1.0 if after is None else after - 1.0)
+        else:
+            rank[row] = middle = (before + after) / 2
+            if not before < middle < after:  # no number left between them
+                rank[[r for _, _, r in held]] = np.arange(len(held), dtype=np.float64)
+        return row
+
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """row -> index in ``rows`` (-1 for the others)."""
+        local = np.full(len(self.keys), -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        return local
+
+
 class RecentWords:
     """The words of the text being written, as a cache mixed into the model's suggestions.
 
@@ -288,48 +419,51 @@ class RecentWords:
     oov_weight = 0.5  # p(word | unknown): the text's share of it against the word list's
 
     def __init__(self, index: CandidateIndex, words: list[str], followers: list[str],
-                 locate_memo: dict[str, tuple[str, int, float, bool, bool]] | None = None, previous: str = ""):
+                 located: "LocatedWords | None" = None, previous: str = ""):
         """``words``: the window's words (any order); ``followers``: those that came right after
         an earlier occurrence of ``previous``, the token before the cursor. The unigram cache does
         not offer ``previous`` itself again: a doubled word is almost always a slip.
-        ``locate_memo``: word -> :meth:`CandidateIndex.locate`, kept by the caller
-        across calls (this runs on every word commit, mostly over the same words)."""
-        memo = {} if locate_memo is None else locate_memo
+        ``located``: the words already located in ``index``, kept by the caller across calls
+        (this runs on every word commit, mostly over the same words)."""
+        if located is None:
+            located = LocatedWords(index)
         counts = Counter(words)  # followers are words of the window too
-        located = [memo.get(w) or memo.setdefault(w, index.locate(w)) for w in counts]
-        # Sorted by folded spelling; equal keys ("The", "the") stay in first-seen order.
-        order = sorted(range(len(located)), key=lambda j: located[j][0])
-        located = [located[j] for j in order]
-        self.keys = [entry[0] for entry in located]
-        first_seen = list(counts)
-        self.surfaces = surfaces = [first_seen[j] for j in order]
-        size = len(surfaces)
-        count_of = np.fromiter((counts[w] for w in surfaces), dtype=np.float64, count=size)
+        size = len(counts)
+        rows = located.rows(list(counts))
+        # Sorted by (folded spelling, spelling): a function of the words, not of their order.
+        order = np.argsort(located.rank[rows])
+        rows = rows[order]
+        row_list = rows.tolist()
+        self.keys = _take(located.keys, row_list)
+        self.surfaces = _take(located.surfaces, row_list)
+        count_of = np.fromiter(counts.values(), dtype=np.float64, count=size)[order]
         n, m = len(words), len(followers)
         weight = self.weight * n / (n + self.prior_words) if n else 0.0
         pair_weight = self.pair_weight * m / (m + self.prior_pairs) if m else 0.0
         self.model_weight = 1.0 - weight - pair_weight
         # the cache terms, already weighted
         unigram = count_of
+        local = located.positions(rows)  # row -> position here
         if previous in counts:  # (measured: KSR unchanged on the validation text)
             unigram = count_of.copy()
-            unigram[surfaces.index(previous)] = 0.0
+            unigram[local[located.row_of[previous]]] = 0.0
         self._cached = weight * unigram / max(1, n)
         if followers:
             pairs = Counter(followers)
-            pair_of = np.fromiter((pairs.get(w, 0) for w in surfaces), dtype=np.float64, count=size)
+            pair_of = np.zeros(size)
+            pair_of[local[located.rows(list(pairs))]] = np.fromiter(pairs.values(), dtype=np.float64,
+                                                                    count=len(pairs))
             self._cached += pair_weight * pair_of / m
         # each word's (model id, share among the word list's words, outside the vocabulary?)
-        self._ids = np.fromiter((entry[1] for entry in located), dtype=np.int64, count=size)
-        list_share = np.fromiter((entry[2] for entry in located), dtype=np.float64, count=size)
-        oov = np.fromiter((entry[3] for entry in located), dtype=bool, count=size)
+        self._ids = located.ids[rows]
+        oov = located.oov[rows]
         # the text's share of p(unknown) goes to its unknown words but chat shorthand ("kk", "omw"
         # would be offered after every word of a short message, as a name is)
-        named = np.fromiter((entry[4] for entry in located), dtype=bool, count=size)
+        named = located.named[rows]
         oov_total = count_of[named].sum()
         mu = self.oov_weight if oov_total else 0.0
         oov_share = np.where(named, count_of / max(1.0, oov_total), 0.0)
-        self._given_unknown = np.where(oov, (1 - mu) * list_share + mu * oov_share, 1.0)
+        self._given_unknown = np.where(oov, (1 - mu) * located.share[rows] + mu * oov_share, 1.0)
 
     def __len__(self) -> int:
         return len(self.keys)

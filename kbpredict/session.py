@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .bar import Autocorrect, Typed, arrange
-from .candidates import RecentWords, Suggestion
+from .candidates import LocatedWords, RecentWords, Suggestion
 from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
 from .errors import InvalidArgumentError
@@ -120,7 +120,7 @@ class Session:
         self._committed = ""
         self._word = ""
         self._window = TokenWindow(predictor.vocab)  # the tokens of the committed text's tail
-        self._located: dict[str, tuple[str, int, float, bool, bool]] = {}  # word -> index.locate(word), memoized
+        self._located = LocatedWords(predictor.index)  # the text's words, located in the index once
         self._sentence_start = True  # the word being typed starts a sentence (see casing)
         self._without_capitals = False  # the committed text has no capitals (see casing)
         self._open_start = False  # a sentence may start or go on here (see casing.ends_open)
@@ -290,8 +290,6 @@ class Session:
         view = self._personal_view
         recent = self._recent
         want = 4 * k + 8  # headroom for merged variants, the typed word and blocked words
-        if "'" in typed.lstrip("'"):
-            want *= 8  # "I'": the words with an apostrophe there are a few among all the "i" words
         pool = index.pool(log_probs, typed, want, recent, view)
         corrections: dict[str, float] = {}
         whole: set[str] = set()
@@ -377,14 +375,20 @@ class Session:
         """The caches of the words in the last ``RecentWords.window_chars`` of committed text."""
         window = self._window
         start = window.first_at_or_after(len(self._committed) - RecentWords.window_chars)
-        words = self._history + [w for w in window.words[start:] if w is not None]
+        words = self._history + list(filter(None, window.words[start:]))  # (words are None or a word)
         if not words:
             return None
         spellings = window.spellings
-        previous = spellings[-1] if spellings else ""  # followers: the words that came after it before
-        # pairs inside the window only: what lies before it may or may not be held
-        followers = [w for before, w in zip(spellings[start:-1], window.words[start + 1:])
-                     if before == previous and w is not None]
-        if len(self._located) > 4096:
-            self._located.clear()  # bounded: a long session must not grow memory without end
+        # followers: the words that came after the token before the cursor before; pairs inside
+        # the window only (what lies before it may or may not be held). Found by list.index: C speed.
+        previous = spellings[-1] if spellings else ""
+        followers = []
+        j, last = start, len(spellings) - 1
+        while True:
+            try:
+                j = spellings.index(previous, j, last) + 1
+            except ValueError:
+                break
+            if window.words[j] is not None:
+                followers.append(window.words[j])
         return RecentWords(self._predictor.index, words, followers, self._located, previous)

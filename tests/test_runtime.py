@@ -388,6 +388,83 @@ def test_recent_words_mix_the_model_with_the_texts_words():
     assert alone.model_weight == pytest.approx(1 - RecentWords.weight / (1 + RecentWords.prior_words))
 
 
+def test_recent_words_are_a_function_of_the_words_not_of_their_order_or_the_located_table():
+    from kbpredict.candidates import CandidateIndex, LocatedWords, RecentWords
+
+    vocab = ["<unk>", "<s>", "</s>", "the", "The", "cat", "dog", "its", "it's"]
+    index = CandidateIndex(vocab, [3, 4, 5, 6, 7, 8], [("zed", 3), ("Zed", 1)], unknown_id=0)
+    log_probs = np.log(np.array([0.1, 0.0001, 0.05, 0.3, 0.1, 0.2, 0.1, 0.05, 0.0999]))
+    words = ["the", "cat", "The", "zed", "it's", "Quorn", "cat", "its", "Zed", "dog"]
+
+    def mixed(recent):
+        return dict(zip(recent.surfaces, recent.mixture(log_probs, 0, len(recent)).tolist()))
+
+    fresh = RecentWords(index, words, ["cat"], previous="dog")
+    assert fresh.keys == sorted(fresh.keys)
+    # a table that has seen other words first, and the words in another order: the same cache
+    seen = LocatedWords(index)
+    seen.rows(["Quorn", "zzz", "dog", "aardvark", "it's"])
+    again = RecentWords(index, words[::-1], ["cat"], seen, previous="dog")
+    assert again.surfaces == fresh.surfaces and again.keys == fresh.keys
+    assert mixed(again) == pytest.approx(mixed(fresh))
+    # the previous token is not offered again by the unigram cache: "dog" has the model's share only
+    assert mixed(fresh)["dog"] == pytest.approx(fresh.model_weight * 0.1)
+
+
+def test_the_located_table_stays_bounded_and_ordered(monkeypatch):
+    from kbpredict.candidates import CandidateIndex, LocatedWords
+
+    vocab = ["<unk>", "<s>", "</s>"] + [f"w{i:03d}" for i in range(300)]
+    index = CandidateIndex(vocab, list(range(3, 303)), unknown_id=0)
+    monkeypatch.setattr(LocatedWords, "limit", 50)
+    table = LocatedWords(index)
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        words = list(dict.fromkeys(f"w{i:03d}" for i in rng.integers(0, 300, size=12)))
+        rows = table.rows(words)
+        assert len(table) <= 50
+        assert [table.surfaces[r] for r in rows.tolist()] == words
+        held = sorted(range(len(table)), key=lambda r: (table.keys[r], table.surfaces[r]))
+        assert np.all(np.diff(table.rank[held]) > 0)  # the ranks keep (key, spelling) order
+    many = [f"w{i:03d}" for i in range(120)]  # more words at once than the bound
+    assert [table.surfaces[r] for r in table.rows(many).tolist()] == many
+
+
+def test_next_words_from_the_whole_index_are_the_best_entries(predictor):
+    """The next-word shortcut (the model's distribution as it is, the word list by share) gives
+    what scoring every entry would."""
+    index = predictor.index
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        log_probs = predictor.start[1] + rng.normal(0, 2, size=len(predictor.start[1])).astype(np.float32)
+        pool = index.pool(log_probs, "", 20)
+        lo, hi = index.span("")
+        every = {}
+        for j in range(lo, hi):
+            offset = float(index._offsets[j]) if index._offsets is not None else 0.0
+            every[index._surfaces[j]] = max(every.get(index._surfaces[j], -np.inf),
+                                            float(log_probs[index._ids[j]]) + offset)
+        best = sorted(every.items(), key=lambda item: -item[1])[:20]
+        assert pool == pytest.approx({w: float(np.exp(score)) for w, score in best}, rel=1e-5)
+
+
+def test_a_typed_apostrophe_finds_its_words_among_many_more_likely_ones():
+    from kbpredict.candidates import CandidateIndex, apostrophe_at
+
+    assert [apostrophe_at(w) for w in ["I'm", "don't", "dont", "'cause", "rock'n'roll", "Zü’s", "o'"]] == \
+        [1, 3, -1, -1, 4, 2, 1]
+    others = [f"i{chr(97 + a)}{chr(97 + b)}" for a in range(10) for b in range(10)]  # 100 "i" words
+    vocab = ["<unk>", "<s>", "</s>", "I'm", "I'll", "Im", "it's"] + others
+    index = CandidateIndex(vocab, list(range(3, len(vocab))), unknown_id=0)
+    probs = np.full(len(vocab), 0.9 / len(others))
+    probs[:7] = [0.01, 0.0, 0.0, 0.004, 0.003, 0.002, 0.001]
+    log_probs = np.log(probs + 1e-12)
+    pool = index.pool(log_probs, "I'", 5)
+    assert set(pool) == {"I'm", "I'll"}  # no "i" word without an apostrophe there, no "it's"
+    assert set(index.pool(log_probs, "I'm", 5)) == {"I'm", "Im"}  # (arrange merges or drops "Im")
+    assert len(index.pool(log_probs, "I", 5)) == 5
+
+
 def test_a_long_text_keeps_the_cache_bounded(predictor):
     session = predictor.session()
     session.update(" ".join(f"Word{i}" for i in range(5000)) + " ")
