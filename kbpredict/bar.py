@@ -16,7 +16,8 @@ into the bar:
 5. the *autocorrect candidate* -- what space would put in place of the typed word -- is the best
    correction if it is ``ratio`` times likelier than the word as typed (see :class:`Autocorrect`);
    a word of the text or the personal model, and chat shorthand ("omw", "np"), are never replaced,
-   and a common misspelling the model learned as a word ("definately") is always replaced.
+   and a common misspelling the model learned as a word ("definately") and a contraction typed
+   without its apostrophe ("thats") are always replaced.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Callable
 from .candidates import Suggestion
 from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, likeliest, present
 from .errors import InvalidArgumentError
-from .lexicon import misspelled_keys, shorthand_keys
+from .lexicon import is_contraction, misspelled_keys, misspelling_key, shorthand_keys
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
@@ -73,6 +74,11 @@ class Autocorrect:
     # misspellings: "definately", "wierd", "becuase", see kbpredict.lexicon): always replaced by
     # the best correction the bar has
     misspelled: frozenset = field(default_factory=misspelled_keys)
+    # a contraction typed without its apostrophe ("dont", "thats", "youre"; not "its", "cant", ...,
+    # see WORDS_OF_THEIR_OWN, nor a possessive, see lexicon.is_contraction) gets it back whenever
+    # the bar's best correction is that contraction, as on every phone keyboard: the model, which
+    # learned "thats" from chat text, would keep it in half the sentences
+    contractions: bool = True
 
     def __post_init__(self) -> None:
         for name, shipped in (("keep", shorthand_keys()), ("misspelled", misspelled_keys())):
@@ -81,7 +87,8 @@ class Autocorrect:
                 continue
             if isinstance(words, str) or not all(isinstance(w, str) for w in words):
                 raise InvalidArgumentError(f"Autocorrect({name}=...) takes a set of words, not {words!r}")
-            object.__setattr__(self, name, frozenset(fold(w) for w in words))  # "OMW", "omw" alike
+            key = misspelling_key if name == "misspelled" else fold
+            object.__setattr__(self, name, frozenset(key(w) for w in words))  # "OMW", "omw" alike
 
     def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
         """True if a correction of probability ``best`` should replace the ``typed`` word
@@ -221,7 +228,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     for lower, (p, corrective, variants) in groups:
         if not word and len(ranked) == k:
             break
-        if lower == echo or not allows(lower) or (lower in policy.misspelled and lower != word_lower):
+        if lower == echo or not allows(lower) or (lower.replace("’", "'") in policy.misspelled and lower != word_lower):
             continue  # (nor is "definately" ever offered: typed out in full, it is corrected)
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
@@ -229,7 +236,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         if typed.open_start and not word and proper is None:
             spelled = likeliest(variants)
         else:
-            spelled = present(variants, word, typed.sentence_start, frequency, mode, proper)
+            spelled = present(variants, word, typed.sentence_start, frequency, mode, proper,
+                              capitals=not typed.without_capitals)
         if typed.lowercase_i and mode == 0 and lower in PRONOUN_I:
             spelled = lower  # "i", "i'm": as this user writes them
         if word:
@@ -261,12 +269,18 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     auto = None
     if word and replacements and not typed.protected:
         score, best = max(replacements, key=lambda r: r[0])
+        if word_key in policy.pronoun:  # "I" whatever the model says ("...refundable im" -> "I'm", not "in")
+            best = next((s for _, s in replacements if s.word.lower() in PRONOUN_I and fold(s.word) == word_key),
+                        best)
         letters = sum(ch.isalpha() for ch in word)
         if word_key in policy.pronoun and best.word.lower() in PRONOUN_I:
             auto = best  # "I" whether or not the text has it already
             ranked = [best] + [s for s in ranked if s is not best]  # "i" offers "I" first
         elif typed.known or word_key in policy.keep:
             pass  # a word the user wrote, or chat shorthand, is never replaced
+        elif policy.contractions and "'" not in word and word_lower not in WORDS_OF_THEIR_OWN \
+                and fold(best.word) == word_key and is_contraction(best.word):
+            auto = best  # "thats" -> "that's"
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):
             auto = best

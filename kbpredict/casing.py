@@ -166,22 +166,31 @@ def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[st
 
 def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
             frequency: Callable[[str], float] | None = None, mode: int | None = None,
-            proper: str | None = None) -> str:
+            proper: str | None = None, capitals: bool = True) -> str:
     """How the bar spells a word, given its case variants, what is typed and where.
 
     Lower-case letters typed at a sentence start ask for the word's own case, which the model's
     probabilities there do not tell (every word starts with a capital); ``frequency`` (a
-    spelling's share of the training text) does: "that", "John". ``proper``: the word's spelling
-    in the capitals list, its own case wherever it is ("Michael"). ``mode``:
+    spelling's share of the training text) does: "that", "John". Mid-sentence the word is in
+    lower case if the model here or the training text says so: chat runs sentences together
+    without a full stop, where the model expects a capital ("bad dude wasnt" is not "Wasn't"),
+    and a word a name made common with a capital is still lower case in context ("at the
+    barber"). In a text written without ``capitals``, the model alone decides mid-sentence: it
+    has read the text and spells names as its writer does ("david"). ``proper``: the word's
+    spelling in the capitals list, its own case wherever it is ("Michael"). ``mode``:
     ``case_mode(typed)``, when the caller has it already.
     """
     mode = case_mode(typed) if mode is None else mode
     if proper is not None:
         word = proper
+    elif typed and mode == 0 and frequency is not None and sentence_start:
+        word = own_case(by_text(variants, frequency))
     else:
-        if sentence_start and typed and mode == 0 and frequency is not None:
-            variants = by_text(variants, frequency)
         word = own_case(variants)
+        if typed and mode == 0 and frequency is not None and capitals and not word[:1].islower():
+            written = own_case(by_text(variants, frequency))
+            if written[:1].islower():
+                word = written
     if mode == 2:
         return word.upper()
     if mode == 1 or (sentence_start and not typed):

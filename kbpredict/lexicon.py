@@ -19,6 +19,10 @@ the training text holds often enough for the model to know them, but that nobody
 never offers them, and typed out, the likeliest word one slip away replaces them
 (``Autocorrect.misspelled``).
 
+**Contractions** typed without their apostrophe ("dont", "thats", "youre") are the contraction
+(:func:`is_contraction`): space restores the apostrophe, as on every phone keyboard, even where
+the model learned the lazy spelling from chat text.
+
 **Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`readings`),
 and a word stretched for emphasis that the model does not know ("yesss", "pleaseee") as the word
 (:func:`unstretched`).
@@ -60,15 +64,40 @@ def shorthand_keys() -> frozenset[str]:
     return frozenset(shorthand())
 
 
+def misspelling_key(word: str) -> str:
+    """How a misspelling is matched: by its :func:`~kbpredict.text.fold` key, or, with an
+    apostrophe inside ("your'e"), by its lower-case spelling (its key, "youre", is the lazy
+    spelling of "you're")."""
+    lower = word.strip().lower().replace("\u2019", "'")
+    return lower if "'" in lower.strip("'") else fold(lower)
+
+
 @lru_cache(maxsize=1)
 def misspelled_keys() -> frozenset[str]:
     """The shipped misspellings' keys: what :class:`kbpredict.bar.Autocorrect` does not take for
     words by default."""
-    return frozenset(fold(line.strip()) for line in _lines("misspellings.txt"))
+    return frozenset(misspelling_key(line) for line in _lines("misspellings.txt"))
 
 
 # Shorthand the vocabulary holds, but this many times rarer than the word it stands for, is read
 # as that word too: the model saw "thx" a few dozen times and "thanks" thousands of times.
+# The words whose "'s" is "is" or "has" ("that's", "she's"), not a possessive ("friend's").
+_IS_OR_HAS = frozenset("""that what he she there here who where how when why it everyone everybody
+    someone somebody nobody something nothing everything""".split())
+_CONTRACTION_RE = re.compile(r"^[^\W\d_]+(n't|'re|'ve|'ll|'m|'d|'s)$")
+
+
+def is_contraction(word: str) -> bool:
+    """True for a contraction of a word and "not", "are", "have", "will", "am", "would" or "is"
+    ("don't", "you're", "I'm", "that's"): typed without its apostrophe ("dont", "thats"), it is
+    the same word, typed lazily. A possessive ("friend's", "John's") is no contraction: without
+    the apostrophe it is a plural ("friends")."""
+    match = _CONTRACTION_RE.match(word.replace("\u2019", "'").lower())
+    if match is None:
+        return False
+    return match.group(1) != "'s" or word[: match.start(1)].lower() in _IS_OR_HAS
+
+
 RARER = 20.0
 
 

@@ -257,6 +257,44 @@ def test_contractions_typed_without_the_apostrophe(shipped, text, wanted):
     assert auto(shipped, text) == wanted
 
 
+@pytest.mark.parametrize("text, wanted", [("ok thats", "that's"), ("lol thats", "that's"), ("yeah thats", "that's"),
+                                          ("shes", "she's"), ("ok youre", "you're")])
+def test_a_contraction_typed_without_its_apostrophe_always_gets_it_back(shipped, text, wanted):
+    from kbpredict.bar import Autocorrect
+
+    assert auto(shipped, text) == wanted
+    session = typed(shipped, text)
+    session.autocorrect_policy = Autocorrect(contractions=False)
+    if text != "ok youre":  # (likelier than the lazy spelling anyway)
+        assert session.autocorrection() is None  # the model learned "thats" from chat text
+
+
+@pytest.mark.parametrize("text", ["my friends", "I like its", "just cause", "the dogs"])
+def test_plurals_and_words_of_their_own_are_no_lazy_contractions(shipped, text):
+    assert auto(shipped, text) is None
+
+
+def test_im_is_i_am_even_where_a_slip_of_in_is_likelier():
+    from kbpredict.bar import Typed, arrange
+    from kbpredict.lexicon import is_contraction
+
+    pool = {"I'm": 1.7e-6, "imo": 1.8e-6}
+    corrections = {"in": 7.5e-6, "In": 3e-7}
+    found = arrange(pool, corrections, Typed("Im", probability=2.8e-7, unknown_probability=1e-4), 3,
+                    whole={"in", "In"})[1]
+    assert found is not None and found.word == "I'm"
+    assert is_contraction("don't") and is_contraction("That’s") and is_contraction("I'm")
+    assert not any(is_contraction(w) for w in ["friend's", "John's", "'cause", "dogs'", "o'clock", "rock'n'roll"])
+
+
+@pytest.mark.parametrize("text, wanted", [("He was a really bad dude wasnt", "wasn't"),
+                                          ("lol he was so funny thats", "that's")])
+def test_lower_case_typed_mid_sentence_stays_lower_case_where_chat_runs_sentences_together(shipped, text, wanted):
+    # no full stop: the model expects a new sentence ("Wasn't"), the letters typed say otherwise
+    assert auto(shipped, text) == wanted
+    assert wanted in bar(shipped, text) and wanted.capitalize() not in bar(shipped, text)
+
+
 @pytest.mark.parametrize("text", ["I don’", "I don'"])
 def test_both_apostrophes_keep_working(shipped, text):
     assert "don't" in bar(shipped, text)
@@ -600,6 +638,17 @@ def test_misspellings_are_never_offered(shipped, text):
     assert not {w.lower() for w in bar(shipped, text, k=8)} & misspelled_keys()
 
 
+@pytest.mark.parametrize("text, wrong", [("ok youre", "your'e"), ("I like its", "I'ts"), ("I dont", "Dont'a")])
+def test_misplaced_apostrophes_are_never_offered_and_the_lazy_spelling_is_still_corrected(shipped, text, wrong):
+    from kbpredict.bar import Autocorrect
+
+    assert wrong not in bar(shipped, text, k=8)
+    session = typed(shipped, text)
+    session.autocorrect_policy = Autocorrect(misspelled=frozenset())
+    assert wrong in [s.word for s in session.suggestions(8)]  # the model knows them from chat text
+    assert auto(shipped, "ok youre") == "you're"
+
+
 def test_the_misspellings_list_can_be_replaced(shipped):
     from kbpredict.bar import Autocorrect
 
@@ -619,7 +668,11 @@ def test_the_misspellings_list_is_well_formed(shipped):
     lines = [line for line in (resources.files("kbpredict") / "data" / "misspellings.txt").read_text(
         encoding="utf-8").splitlines() if line and not line.startswith("#")]
     assert len(lines) == len(set(lines)) == len(lexicon.misspelled_keys()) > 100
-    assert all(word.isascii() and word.isalpha() and word == word.lower() for word in lines)
+    assert all(word.isascii() and word.replace("'", "").isalpha() and word == word.lower() for word in lines)
+    # a misplaced apostrophe is inside the word; its letters are no entry of their own
+    misplaced = [word for word in lines if "'" in word]
+    assert misplaced and all(word.strip("'") == word and word.count("'") == 1 for word in misplaced)
+    assert not {word.replace("'", "") for word in misplaced} & set(lines)
     assert not lexicon.misspelled_keys() & lexicon.shorthand_keys()
     # each is a string the shipped model knows (in its vocabulary or word list): the reason for the list
     unknown = [word for word in lines if all(shipped.index.entry(spelling) == (shipped.index.unknown_id, 0.0, True)
