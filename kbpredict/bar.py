@@ -222,12 +222,19 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     ranked: list[Suggestion] = []
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
     name = None  # the typed letters are a name of the capitals list, typed in lower case ("michael")
-    groups = _groups(candidates, weight).items()
-    if not word:  # next words: nothing to correct, so the best k that may be shown are the bar
-        groups = sorted(groups, key=lambda group: -group[1][0])
+    # Best first: once k entries that will be shown are found, the rest only matter as what space
+    # may put in place of the typed word (next words: nothing is typed, the bar is complete).
+    groups = sorted(_groups(candidates, weight).items(), key=lambda group: -group[1][0])
+    shown = 0  # entries found that the filter below keeps: completions, and corrections before them
+    best_replacement = 0.0  # the score of the best replacement found
+    completed = False  # a completion was found (corrections after it are dropped)
     for lower, (p, corrective, variants) in groups:
-        if not word and len(ranked) == k:
-            break
+        if shown >= k:
+            if not word:
+                break
+            if fold(lower) != word_key and (lower not in whole_lower or sum(
+                    corrections.get(v, 0.0) for v, _ in variants) <= best_replacement):
+                continue  # neither shown nor a better replacement than one found
         if lower == echo or not allows(lower) or (lower.replace("’", "'") in policy.misspelled and lower != word_lower):
             continue  # (nor is "definately" ever offered: typed out in full, it is corrected)
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
@@ -253,13 +260,20 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             suggestion = Suggestion(spelled, p, kind)
             if key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
+                best_replacement = max(best_replacement, p)
                 if proper is not None and spelled == proper and word.islower() and _spelled_so_here(variants, proper):
                     name = suggestion
             elif lower in whole_lower:  # a whole word one slip away: its probability with the slip's cost
                 replacements.append((sum(corrections.get(v, 0.0) for v, _ in variants), suggestion))
+                best_replacement = max(best_replacement, replacements[-1][0])
         else:
             suggestion = Suggestion(spelled, p, NEXT)
         ranked.append(suggestion)
+        if suggestion.kind != CORRECTION:
+            completed = completed or suggestion.kind == COMPLETION
+            shown += 1
+        elif not completed or _same_letters(suggestion.word, word_key):
+            shown += 1
     ranked.sort(key=lambda s: -s.score)
     # A correction is shown when it is more likely than every completion of what was typed:
     # otherwise the letters typed are most likely right, and its slot goes to a completion.

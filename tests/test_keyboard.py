@@ -274,6 +274,21 @@ def test_plurals_and_words_of_their_own_are_no_lazy_contractions(shipped, text):
     assert auto(shipped, text) is None
 
 
+def test_the_bar_stops_at_k_but_space_still_finds_the_best_replacement_below_them():
+    from kbpredict.bar import Typed, arrange
+
+    # five completions of "teh" fill the bar; "the" (one slip away) scores below them as a
+    # group (its case weight), but as a replacement it is the likeliest word by far
+    pool = {"Tehran": 0.02, "Tehrani": 0.01, "Tehsil": 0.009, "Teheran": 0.008, "Tehachapi": 0.007}
+    corrections = {"the": 0.05, "ten": 0.001, "tea": 0.0005}
+    typed_word = Typed("Teh", probability=1e-6, unknown_probability=1e-3)  # "T" typed mid-sentence
+    shown, auto = arrange(pool, corrections, typed_word, 3, whole={"the", "ten", "tea"})
+    assert [s.word for s in shown] == ["Tehran", "Tehrani", "Tehsil"]
+    assert auto is not None and auto.word == "The"
+    shown, auto = arrange(pool, corrections, typed_word, 1, whole={"the", "ten", "tea"})
+    assert len(shown) == 1 and auto.word == "The"
+
+
 def test_im_is_i_am_even_where_a_slip_of_in_is_likelier():
     from kbpredict.bar import Typed, arrange
     from kbpredict.lexicon import is_contraction
