@@ -360,6 +360,9 @@ class LocatedWords:
         return np.asarray(rows, dtype=np.int64)
 
     def _add(self, word: str) -> int:
+        row = self.row_of.get(word)
+        if row is not None:  # a new word given twice
+            return row
         row = self.row_of[word] = len(self.keys)
         key, self.ids[row], self.share[row], self.oov[row], self.named[row] = self._index.locate(word)
         self.keys.append(key)

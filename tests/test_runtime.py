@@ -426,6 +426,8 @@ def test_the_located_table_stays_bounded_and_ordered(monkeypatch):
         assert [table.surfaces[r] for r in rows.tolist()] == words
         held = sorted(range(len(table)), key=lambda r: (table.keys[r], table.surfaces[r]))
         assert np.all(np.diff(table.rank[held]) > 0)  # the ranks keep (key, spelling) order
+    twice = table.rows(["x1", "x2", "x1"]).tolist()  # a new word given twice: one row
+    assert twice[0] == twice[2] != twice[1] and table.surfaces.count("x1") == 1
     many = [f"w{i:03d}" for i in range(120)]  # more words at once than the bound
     assert [table.surfaces[r] for r in table.rows(many).tolist()] == many
 
