@@ -398,4 +398,5 @@ class Session:
                 break
             if window.words[j] is not None:
                 followers.append(window.words[j])
-        return RecentWords(self._predictor.index, words, followers, self._located, previous)
+        tail = tuple(filter(None, window.words[max(start, len(window.words) - RecentWords.echo_tokens):]))
+        return RecentWords(self._predictor.index, words, followers, self._located, previous, tail)

@@ -302,6 +302,15 @@ def test_im_is_i_am_even_where_a_slip_of_in_is_likelier():
     assert not any(is_contraction(w) for w in ["friend's", "John's", "'cause", "dogs'", "o'clock", "rock'n'roll"])
 
 
+def test_the_text_cache_does_not_offer_the_words_just_typed(shipped, monkeypatch):
+    from kbpredict.candidates import RecentWords
+
+    assert not {"you", "Thank", "You"} & set(bar(shipped, "Thank you so "))
+    assert "Zorblatt" in bar(shipped, "I met Zorblatt at the ")  # a name still comes back (p(unknown))
+    monkeypatch.setattr(RecentWords, "echo_tokens", 0)
+    assert {"you", "Thank", "You"} & set(bar(shipped, "Thank you so "))  # the cache's share of a 3-word text
+
+
 @pytest.mark.parametrize("text, wanted", [("ok that's funny he wasn't im", "I'm"), ("he wasnt ive", "I've"),
                                           ("so i think im", "i'm")])
 def test_im_is_i_am_even_where_the_model_does_not_rank_it(shipped, text, wanted):
