@@ -32,6 +32,7 @@ from .lexicon import is_contraction, misspelled_keys, misspelling_key, shorthand
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
+_PRONOUNS = {fold(w): w for w in sorted(PRONOUN_I) if "’" not in w}  # "im" -> "i'm"
 # English words that are also a contraction with its apostrophe left out: "its" is not "it's".
 # Any other spelling without the apostrophe ("dont", "thats") is the contraction, typed lazily.
 WORDS_OF_THEIR_OWN = frozenset(
@@ -89,6 +90,16 @@ class Autocorrect:
                 raise InvalidArgumentError(f"Autocorrect({name}=...) takes a set of words, not {words!r}")
             key = misspelling_key if name == "misspelled" else fold
             object.__setattr__(self, name, frozenset(key(w) for w in words))  # "OMW", "omw" alike
+
+    def pronoun_for(self, typed: str) -> str | None:
+        """The pronoun that the typed letters always stand for ("im" -> "I'm", "i" -> "I"), or
+        None: the bar must hold it as a candidate even where the model does not rank it among
+        the completions ("he wasn't im")."""
+        key = fold(typed)
+        if key not in self.pronoun:
+            return None
+        spelling = _PRONOUNS.get(key)
+        return spelling[0].upper() + spelling[1:] if spelling else None
 
     def replaces(self, best: float, typed: Typed, variant: bool = False) -> bool:
         """True if a correction of probability ``best`` should replace the ``typed`` word

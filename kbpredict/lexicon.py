@@ -79,8 +79,6 @@ def misspelled_keys() -> frozenset[str]:
     return frozenset(misspelling_key(line) for line in _lines("misspellings.txt"))
 
 
-# Shorthand the vocabulary holds, but this many times rarer than the word it stands for, is read
-# as that word too: the model saw "thx" a few dozen times and "thanks" thousands of times.
 # The words whose "'s" is "is" or "has" ("that's", "she's"), not a possessive ("friend's").
 _IS_OR_HAS = frozenset("""that what he she there here who where how when why it everyone everybody
     someone somebody nobody something nothing everything""".split())
@@ -98,6 +96,8 @@ def is_contraction(word: str) -> bool:
     return match.group(1) != "'s" or word[: match.start(1)].lower() in _IS_OR_HAS
 
 
+# Shorthand the vocabulary holds, but this many times rarer than the word it stands for, is read
+# as that word too: the model saw "thx" a few dozen times and "thanks" thousands of times.
 RARER = 20.0
 
 

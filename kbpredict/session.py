@@ -38,7 +38,7 @@ from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_wit
 from .context import AnchoredStates, TokenWindow
 from .errors import InvalidArgumentError
 from .spacing import Edit, accepted_text, after_automatic_space
-from .text import MAX_WORD_LENGTH, clean_token, fold, is_word, split_trailing_word
+from .text import MAX_WORD_LENGTH, clean_token, is_word, split_trailing_word
 
 if TYPE_CHECKING:
     from .lm import State
@@ -291,20 +291,17 @@ class Session:
         recent = self._recent
         want = 4 * k + 8  # headroom for merged variants, the typed word and blocked words
         pool = index.pool(log_probs, typed, want, recent, view)
-        if self.correct and typed and fold(typed) in self._policy.pronoun:
-            # "im" is I'm whatever the model says (see Autocorrect.pronoun), so I'm is a candidate
-            # even where the model does not rank it among the completions ("he wasn't im")
-            pronoun = "I" + "'" * (len(typed) > 1) + typed[1:].lower().lstrip("'’")
-            if pronoun not in pool:
-                pool[pronoun] = index.probability(log_probs, pronoun) * (
-                    recent.model_weight if recent is not None and len(recent) else 1.0)
+        model_share = recent.model_weight if recent is not None and len(recent) else 1.0
+        pronoun = self._policy.pronoun_for(typed) if self.correct else None
+        if pronoun is not None and pronoun not in pool:  # a candidate wherever the model ranks it
+            pool[pronoun] = index.probability(log_probs, pronoun) * model_share
         corrections: dict[str, float] = {}
         whole: set[str] = set()
         state = Typed(typed, self._sentence_start, self._previous_word,
                       without_capitals=self._without_capitals, open_start=self._open_start,
                       lowercase_i=self._lowercase_i)
         if typed and self.correct:
-            scale = recent.model_weight if recent is not None and len(recent) else 1.0
+            scale = model_share
             if view is not None and len(view.index):
                 scale *= view.keep
             corrections, whole = index.corrections(log_probs, typed, want, scale)
