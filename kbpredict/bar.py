@@ -34,9 +34,10 @@ from .text import fold
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
 _PRONOUNS = {fold(w): w for w in sorted(PRONOUN_I) if "’" not in w}  # "im" -> "i'm"
 # English words that are also a contraction with its apostrophe left out: "its" is not "it's".
-# Any other spelling without the apostrophe ("dont", "thats") is the contraction, typed lazily.
+# Any other spelling without the apostrophe ("dont", "thats") is the contraction, typed lazily;
+# so are "cant" and "wont", words of their own too rare in messages to stand against "I wont".
 WORDS_OF_THEIR_OWN = frozenset(
-    "its lets cant wont well were shell hell ill id wed shed ones".split())
+    "its lets well were shell hell ill id wed shed ones".split())
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,10 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                               capitals=not typed.without_capitals)
         if typed.lowercase_i and mode == 0 and lower in PRONOUN_I:
             spelled = lower  # "i", "i'm": as this user writes them
+        elif typed.without_capitals and lower == word_lower and spelled == word:
+            # a name typed out in full, by a writer without capitals: its capital is offered
+            # beside it ("london" -> London), and space leaves it as typed
+            spelled = capitalized(lower) or spelled
         if word:
             if spelled == word:
                 continue

@@ -13,7 +13,9 @@
   the words whose own case is a capital although the model knows them in lower case too, from
   all-lower-case training text ("michael" -> "Michael", "friday" -> "Friday") -- unless the text
   so far is written without a single capital (:func:`writes_without_capitals`): then the user
-  writes names in lower case too, and the model's case stands.
+  writes names in lower case too, a word the model knows in lower case is spelled so ("david"),
+  and a name typed out in full gets its capital offered beside it ("london" -> London), never
+  put in its place.
 - **What is typed decides the case**: typing a capital ("Th") capitalizes; typing two or more
   capitals ("TH") gives all capitals; typing a lower-case letter at a sentence start (the user
   turned the keyboard's shift off) gives the word's own case. A capital typed mid-sentence asks for
@@ -175,8 +177,9 @@ def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
     lower case if the model here or the training text says so: chat runs sentences together
     without a full stop, where the model expects a capital ("bad dude wasnt" is not "Wasn't"),
     and a word a name made common with a capital is still lower case in context ("at the
-    barber"). In a text written without ``capitals``, the model alone decides mid-sentence: it
-    has read the text and spells names as its writer does ("david"). ``proper``: the word's
+    barber"). In a text written without ``capitals``, letters typed in lower case keep a word
+    the model knows in lower case so ("david", and "that's" where the model expects a sentence
+    to start). ``proper``: the word's
     spelling in the capitals list, its own case wherever it is ("Michael"). ``mode``:
     ``case_mode(typed)``, when the caller has it already.
     """
@@ -187,10 +190,14 @@ def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
         word = own_case(by_text(variants, frequency))
     else:
         word = own_case(variants)
-        if typed and mode == 0 and frequency is not None and capitals and not word[:1].islower():
-            written = own_case(by_text(variants, frequency))
-            if written[:1].islower():
-                word = written
+        if typed and mode == 0 and not word[:1].islower():
+            if not capitals:  # a writer without capitals: no capital the model guessed ("That's")
+                if word.lower() not in PRONOUN_I:  # ("I'm" stays, unless the user writes "i")
+                    word = next((s for s, _ in variants if s[:1].islower()), word)
+            elif frequency is not None:
+                written = own_case(by_text(variants, frequency))
+                if written[:1].islower():
+                    word = written
     if mode == 2:
         return word.upper()
     if mode == 1 or (sentence_start and not typed):
@@ -199,7 +206,7 @@ def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
 
 
 # A word's lower-case spellings count this much when a capital is typed mid-sentence.
-CASE_MISMATCH = 0.1
+CASE_MISMATCH = 0.03
 
 
 def case_weight(typed: str, sentence_start: bool):
