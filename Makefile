@@ -62,18 +62,19 @@ MIX_DATA_TINY ?= runs/mix-10k
 TINY_RUN ?= runs/tiny
 TINY_CONTINUED_RUN ?= runs/tiny-continued
 # Each model trains in two stages, as the shipped ones did (on one H100 lent for a session, two to
-# four runs sharing it; README, "The shipped model"). Stage 1: a cosine schedule from scratch,
-# batch 128 x 35 tokens. Stage 2: from stage 1's best weights, a fresh optimizer and a second
-# cosine schedule at half the learning rate. Each stage resumes from its last.pt, so an interrupted
-# `make default-model` (Ctrl-C, or the end of a session) continues where it stopped; a finished
-# stage is skipped. The step counts are what fit ~8 minutes of that GPU: ~8 + ~10 passes over the
-# 13.5M-token mix. On a 2-core CPU the default takes about a day, in as many sittings as needed.
-# The shipped default is stage 2's last (and best) checkpoint; tiny is its stage 2's best
-# validation checkpoint, step 46,079 (the lease ended at step 49,853 of 50,279).
-DEFAULT_STAGE1 ?= --batch-size 128 --lr 3e-3 --dropout 0.2 --warmup-steps 300 --max-steps 23500 --eval-every 1958
-DEFAULT_STAGE2 ?= --batch-size 128 --lr 1.5e-3 --dropout 0.15 --warmup-steps 200 --max-steps 29736 --eval-every 2478
-TINY_STAGE1 ?= --batch-size 64 --lr 3e-3 --dropout 0.1 --warmup-steps 300 --max-steps 29722 --eval-every 2476
-TINY_STAGE2 ?= --batch-size 64 --lr 2e-3 --dropout 0.05 --warmup-steps 200 --max-steps 50279 --eval-every 4189
+# four runs sharing it; README, "The shipped model"). Stage 1: the preset's cosine schedule from
+# scratch (its batch, learning rate, warm-up and dropout: train/config.py). Stage 2: from stage 1's
+# best weights, a fresh optimizer and a second cosine schedule at half the learning rate. Each
+# stage resumes from its last.pt, so an interrupted `make default-model` (Ctrl-C, or the end of a
+# session) continues where it stopped; a finished stage is skipped. The step counts are what fit
+# ~8 minutes of that GPU: ~8 + ~10 passes over the 13.5M-token mix. On a 2-core CPU the default
+# takes about a day, in as many sittings as needed. The shipped default is stage 2's last (and
+# best) checkpoint; tiny is its stage 2's best validation checkpoint, step 46,079 (the lease ended
+# at step 49,853 of 50,279).
+DEFAULT_STAGE1 ?= --max-steps 23500 --eval-every 1958
+DEFAULT_STAGE2 ?= --lr 1.5e-3 --dropout 0.15 --warmup-steps 200 --max-steps 29736 --eval-every 2478
+TINY_STAGE1 ?= --max-steps 29722 --eval-every 2476
+TINY_STAGE2 ?= --lr 2e-3 --dropout 0.05 --warmup-steps 200 --max-steps 50279 --eval-every 4189
 DEFAULT_CONTINUED_RUN ?= runs/default-continued
 # $(call two-stages,PRESET,DATA,RUN,CONTINUED_RUN,STAGE1,STAGE2)
 define two-stages
