@@ -116,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     by_source.add_argument("--out", default="bench/results/sources.json")
 
     args = parser.parse_args(argv)
+    out = getattr(args, "out", None)
+    if out and Path(out).is_dir():  # found before a run of minutes, not after it
+        parser.error(f"--out {out} is a directory; give the path of the JSON file to write")
     from kbpredict import KbpredictError, Predictor
 
     try:

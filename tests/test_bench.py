@@ -301,6 +301,11 @@ def test_personal_bench_learns_from_a_users_stream(bundle, tmp_path, monkeypatch
     assert rows["zorblatt"]["ksr_learning_on"] > rows["zorblatt"]["ksr_learning_off"]
     assert main(["personal", "--model", str(bundle), "--test", str(test), "--sources", "nope", "--fill", "",
                  "--out", str(out)]) == 2
+    folder = tmp_path / "results"
+    folder.mkdir()
+    with pytest.raises(SystemExit) as stopped:  # a directory as --out: said at once, not after the run
+        main(["personal", "--model", str(bundle), "--test", str(test), "--fill", "", "--out", str(folder)])
+    assert stopped.value.code == 2 and not list(folder.iterdir()) and not (tmp_path / "results.md").exists()
 
 
 def test_perplexity_per_source(bundle, tmp_path, monkeypatch):

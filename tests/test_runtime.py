@@ -235,6 +235,29 @@ def test_missing_bundle_directory(tmp_path):
         Predictor.load(tmp_path / "nope")
 
 
+def test_loading_leaves_the_garbage_collector_as_it_found_it(bundle, tmp_path, monkeypatch):
+    """Loading runs with the collector off (it would scan the process several times over the
+    index's objects), and hands it back as the app had it, after a failed load too."""
+    import gc
+
+    assert gc.isenabled()
+    seen = []
+    own = Predictor._load.__func__
+    monkeypatch.setattr(Predictor, "_load", classmethod(lambda cls, *args: (seen.append(gc.isenabled()),
+                                                                            own(cls, *args))[1]))
+    try:
+        Predictor.load(bundle)
+        assert seen == [False] and gc.isenabled()
+        with pytest.raises(ModelNotFoundError):
+            Predictor.load(tmp_path / "nope")
+        assert gc.isenabled()
+        gc.disable()  # an app that runs without it
+        Predictor.load(bundle)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_file_instead_of_a_directory(tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"x")
     with pytest.raises(ModelNotFoundError, match="directory"):
