@@ -116,6 +116,9 @@ def test_words_without_a_personal_model_creates_nothing(isolated_user_files):
     result = run("words", "--forget", "Anna", "--unblock", "damn", "--clear")
     assert result.exit_code == 0 and result.output == "Anna was not learned\ndamn was not blocked\nnothing learned to forget\n"
     assert json.loads(run("words", "--forget", "Anna", "--json").stdout)["words"] == []
+    for option in ("--forget", "--block", "--unblock"):  # a blank word: a usage error, file or not
+        result = run("words", option, " ")
+        assert result.exit_code == 2 and "non-empty" in result.output and "Traceback" not in result.output
     assert not any(p.is_file() for p in isolated_user_files.rglob("*"))
     # a block is kept, so it needs the file
     assert run("words", "--block", "damn").output == "blocked damn\n"
