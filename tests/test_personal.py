@@ -43,7 +43,7 @@ def test_a_new_word_is_suggested_after_two_uses_not_one(predictor, personal):
     session.finish()
     assert words_of(predictor.session(personal=personal, adapt=False), "Quel")[0] == NEW_WORD
     # and as the next word where it followed before, once that is a habit (four uses: the test
-    # model gives "read", "buy" and "see" after "went to" 0.12 and more each)
+    # model gives "read", "buy" and "see" after "went to" 0.13 and more each)
     for _ in range(3):
         session.type(f"We went to {NEW_WORD} today. ")
         session.finish()
