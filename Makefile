@@ -95,7 +95,7 @@ $(MIX_DATA_TINY)/manifest.json:
 default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
 	$(call two-stages,default,$(MIX_DATA),$(DEFAULT_RUN),$(DEFAULT_CONTINUED_RUN),$(DEFAULT_STAGE1),$(DEFAULT_STAGE2))
 	$(BIN)/python -m export --checkpoint $(DEFAULT_CONTINUED_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt \
-		--words-min-count 5
+		--words-min-count 3
 
 # Re-prove the shipped bundle's parity from a checkout: checksums, int8 matrices, token-by-token vs
 # multi-token feeds, and its perplexity on the 2,000 validation positions recorded at export; with

@@ -16,13 +16,14 @@ written either way ("google", "bill", "apple") are left to the model.
 
 from __future__ import annotations
 
-import gzip
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
 from kbpredict.casing import LOWER_SHARE
 from train.shards import stream_lines
+
+from .wordlist import write_gzip
 
 # Tokens that end a sentence in the training text (punctuation is split off words).
 SENTENCE_END_CHARS = frozenset(".?!…")
@@ -117,8 +118,5 @@ def build_capitals(counts: Counter, after_capital: Counter, spellings: Iterable[
 
 
 def write_capitals(path: Path, words: list[str]) -> None:
-    """One spelling per line, gzip-compressed (reproducibly: no name or time in the header)."""
-    data = "".join(f"{word}\n" for word in words).encode("utf-8")
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
-                                                compresslevel=9) as handle:
-        handle.write(data)
+    """One spelling per line, gzip-compressed."""
+    write_gzip(path, "".join(f"{word}\n" for word in words).encode("utf-8"))

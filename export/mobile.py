@@ -111,10 +111,10 @@ def write_words(vocab_path: Path, out: Path) -> int:
     is the word, a special id's line its sentencepiece name. Returns the number of lines."""
     import sentencepiece as spm
 
-    from kbpredict.vocab import WORD_START
+    from kbpredict.vocab import WORD_START, read_model_bytes
 
     processor = spm.SentencePieceProcessor()
-    processor.load(str(vocab_path))
+    processor.load_from_serialized_proto(read_model_bytes(str(vocab_path)))
     pieces = processor.id_to_piece(list(range(processor.get_piece_size())))
     lines = []
     for i, piece in enumerate(pieces):

@@ -36,11 +36,20 @@ def build_wordlist(files: list[Path], text_format: str, vocab: Vocabulary, min_c
             counts.update(tokens)
     unknown = vocab.specials.unknown
     kept = [(word, count) for word, count in counts.items()
-            if count >= min_count and word != UNKNOWN_MARKER and is_suggestable(word)
+            if count >= min_count and word != UNKNOWN_MARKER and is_suggestable(word) and worth_listing(word)
             and vocab.token_id(word) == unknown and "\t" not in word]
     kept = [(word, count) for word, count in kept if not looks_like_slip(word, count, counts)]
     kept.sort(key=lambda item: (-item[1], item[0]))
     return kept[:max_words]
+
+
+def worth_listing(word: str) -> bool:
+    """False for tokens nobody wants completed: phone and other long numbers (five digits or more:
+    "415-788-3800") and a quotation's opening mark stuck to a word ("'We", "'16"); elisions
+    ("'em", "'tis") stay."""
+    if sum(ch.isdigit() for ch in word) >= 5:
+        return False
+    return not (word[:1] in "'\u2018\u2019" and len(word) > 1 and (word[1].isupper() or word[1].isdigit()))
 
 
 # A misspelling is rare next to the word it misspells: "recieve" 12 times in the training text,
@@ -108,8 +117,13 @@ def looks_like_slip(word: str, count: int, counts: Counter) -> bool:
         len(word) >= EDIT_MIN_LENGTH and common(_long_edits(word), EDIT_RATIO))
 
 
-def write_wordlist(path: Path, entries: list[tuple[str, int]]) -> None:
-    """``word<TAB>count`` lines, gzip-compressed (reproducibly: no timestamp in the header)."""
-    data = "".join(f"{word}\t{count}\n" for word, count in entries).encode("utf-8")
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as handle:
+def write_gzip(path: Path, data: bytes) -> None:
+    """``data`` gzip-compressed into ``path``, reproducibly: no name or time in the header."""
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0,
+                                                compresslevel=9) as handle:
         handle.write(data)
+
+
+def write_wordlist(path: Path, entries: list[tuple[str, int]]) -> None:
+    """``word<TAB>count`` lines, gzip-compressed."""
+    write_gzip(path, "".join(f"{word}\t{count}\n" for word, count in entries).encode("utf-8"))

@@ -79,7 +79,9 @@ class Autocorrect:
     # a contraction typed without its apostrophe ("dont", "thats", "youre"; not "its", "cant", ...,
     # see WORDS_OF_THEIR_OWN, nor a possessive, see lexicon.is_contraction) gets it back whenever
     # the bar's best correction is that contraction, as on every phone keyboard: the model, which
-    # learned "thats" from chat text, would keep it in half the sentences
+    # learned "thats" from chat text, would keep it in half the sentences -- if the contraction is
+    # the more common spelling in the training text: "ant" and "want" are words of their own, not
+    # the "an't" and "wan't" of old novels in the word list
     contractions: bool = True
 
     def __post_init__(self) -> None:
@@ -173,6 +175,11 @@ def _groups(candidates: dict[str, tuple[float, bool]], weight: Callable[[str], f
                 groups[target][0] += merged[0]
                 groups[target][1] = groups[target][1] and merged[1]
     return groups
+
+
+def _commonness(word: str, frequency: Callable[[str], float]) -> float:
+    """The training text's share of ``word`` in any of its usual cases ("Ant", "ant")."""
+    return sum(frequency(w) for w in {word, word.lower(), word[:1].upper() + word[1:].lower()})
 
 
 def _drops_a_mark(typed: str, spelled: str) -> bool:
@@ -309,7 +316,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         elif typed.known or word_key in policy.keep:
             pass  # a word the user wrote, or chat shorthand, is never replaced
         elif policy.contractions and "'" not in word and word_lower not in WORDS_OF_THEIR_OWN \
-                and fold(best.word) == word_key and is_contraction(best.word):
+                and fold(best.word) == word_key and is_contraction(best.word) \
+                and (frequency is None or _commonness(best.word, frequency) > _commonness(word, frequency)):
             auto = best  # "thats" -> "that's"
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):

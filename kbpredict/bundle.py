@@ -17,7 +17,9 @@ from .errors import KbpredictError, ModelCorruptError, ModelFormatError, ModelNo
 
 SIDECAR = "model.json"
 FORMAT = "kbpredict-bundle"
-FORMAT_VERSION = 1
+# 2: the vocabulary may be gzip-compressed (vocab.model.gz); version 1 bundles are read as before
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,10 @@ class BundleInfo:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ModelFormatError(f"{SIDECAR} does not describe a kbpredict bundle")
         version = data.get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in READABLE_VERSIONS:
             raise ModelFormatError(
-                f"bundle format version {version} is not supported by this kbpredict (it reads version "
-                f"{FORMAT_VERSION}); re-export the model or upgrade kbpredict"
+                f"bundle format version {version} is not supported by this kbpredict (it reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))}); re-export the model or upgrade kbpredict"
             )
         try:
             return cls(

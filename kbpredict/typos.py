@@ -145,10 +145,12 @@ class TypoIndex:
     """Candidates one slip away from the typed letters, over a sorted list of folded keys.
 
     ``keys`` are the sorted folded spellings of :class:`~kbpredict.candidates.CandidateIndex`
-    (equal keys adjacent); results are positions into that list with their error cost.
+    (equal keys adjacent); results are positions into that list with their error cost. Whole
+    words are found only among the ``correctable`` positions (a boolean array; default all): a
+    key is indexed if any of its spellings is.
     """
 
-    def __init__(self, keys: list[str], errors: ErrorModel | None = None):
+    def __init__(self, keys: list[str], errors: ErrorModel | None = None, correctable: np.ndarray | None = None):
         self.errors = errors or ErrorModel()
         self._keys = keys
         # one row per distinct key of 2..24 letters: (first position, key)
@@ -157,7 +159,11 @@ class TypoIndex:
         new_key = np.ones(n_keys, dtype=bool)
         if n_keys > 1:
             new_key[1:] = np.fromiter(map(operator.ne, keys[1:], keys[:-1]), dtype=bool, count=n_keys - 1)
-        firsts = np.flatnonzero(new_key & (lengths >= 2) & (lengths <= _MAX_LENGTH))
+        wanted = new_key & (lengths >= 2) & (lengths <= _MAX_LENGTH)
+        if correctable is not None and n_keys:
+            starts = np.flatnonzero(new_key)
+            wanted[starts] &= np.logical_or.reduceat(np.asarray(correctable, dtype=bool), starts)
+        firsts = np.flatnonzero(wanted)
         self._first = firsts.astype(np.int64)
         self._unique = [keys[j] for j in firsts.tolist()]
         hashes, rows, deleted = [], [], []

@@ -7,7 +7,9 @@ becomes the piece ``"\u2581" + token`` (sentencepiece's word-start marker) or th
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import zlib
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -19,6 +21,20 @@ from .lexicon import is_emoji, unstretched
 from .text import END_OF_LINE, UNKNOWN_MARKER, is_suggestable
 
 WORD_START = "\u2581"
+
+
+def read_model_bytes(path: str) -> bytes:
+    """The serialized sentencepiece model in ``path``, gunzipped if it is gzip data (bundles store
+    it compressed: a third of the size). Raises OSError if the file cannot be read and
+    ModelCorruptError if its compression is damaged."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ModelCorruptError(f"cannot read vocabulary {path}: {exc}") from None
+    return data
 
 
 @dataclass(frozen=True)
@@ -62,10 +78,10 @@ class Vocabulary:
 
     @classmethod
     def from_file(cls, path: str) -> "Vocabulary":
-        """Load a sentencepiece model file."""
+        """Load a sentencepiece model file, plain or gzip-compressed (a bundle's ``vocab.model.gz``)."""
         processor = spm.SentencePieceProcessor()
         try:
-            processor.load(str(path))
+            processor.load_from_serialized_proto(read_model_bytes(path))
         except (OSError, RuntimeError) as exc:
             raise ModelCorruptError(f"cannot read vocabulary {path}: {exc}") from None
         return cls(processor)

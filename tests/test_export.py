@@ -50,8 +50,9 @@ def test_every_large_matrix_is_int8_and_the_tied_matrix_is_stored_once(bundle):
 
 def test_sidecar_describes_the_bundle(bundle):
     sidecar = json.loads((bundle / "model.json").read_text())
-    assert sidecar["format"] == "kbpredict-bundle" and sidecar["format_version"] == 1
-    assert set(sidecar["files"]) == {"model.onnx", "vocab.model"}
+    assert sidecar["format"] == "kbpredict-bundle" and sidecar["format_version"] == 2
+    assert set(sidecar["files"]) == {"model.onnx", "vocab.model.gz"} and sidecar["vocab_file"] == "vocab.model.gz"
+    assert (bundle / "vocab.model.gz").read_bytes()[:2] == b"\x1f\x8b"  # gzip, a third of the size
     assert all(len(entry["sha256"]) == 64 for entry in sidecar["files"].values())
     assert sidecar["special_ids"] == {"unknown": 0, "begin_of_text": 1, "end_of_line": 2}
     assert sidecar["tensors"]["tokens"] == "tokens"
@@ -181,10 +182,10 @@ def test_export_flags_shape_the_bundle(trained_run, corpus_dir, tmp_path):
 
 
 def test_verify_fails_on_a_damaged_bundle(bundle_copy):
-    (bundle_copy / "vocab.model").write_bytes(b"garbage")
+    (bundle_copy / "vocab.model.gz").write_bytes(b"garbage")
     result = subprocess.run([sys.executable, "-m", "export.verify", str(bundle_copy)], capture_output=True, text=True)
     assert result.returncode == 1
-    assert "vocab.model" in result.stderr and "Traceback" not in result.stderr
+    assert "vocab.model.gz" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_export_of_a_missing_checkpoint_is_a_clear_error(tmp_path):
@@ -260,6 +261,23 @@ def test_the_word_list_leaves_out_misspellings_of_common_words(tmp_path):
 
     listed = dict(build_wordlist([text], "plain", Vocab()))
     assert "zorblax" in listed and "recieve" not in listed
+
+
+def test_the_word_list_leaves_out_numbers_and_quotation_marks_stuck_to_words(tmp_path):
+    from export.wordlist import build_wordlist
+
+    text = tmp_path / "train.txt"
+    text.write_text("call 415-788-3800 or 12345 about the 1990s 'We said 'em 'tis 33-yard 'Sup\n" * 3)
+
+    class Vocab:
+        specials = type("S", (), {"unknown": 0})
+
+        def token_id(self, word):
+            return 0
+
+    listed = dict(build_wordlist([text], "plain", Vocab(), min_count=3))
+    assert {"1990s", "'em", "'tis", "33-yard", "call", "said"} <= set(listed)
+    assert not {"415-788-3800", "12345", "'We", "'Sup"} & set(listed)
 
 
 # -- the capitals list -------------------------------------------------------------------------

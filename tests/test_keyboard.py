@@ -374,9 +374,16 @@ def test_confident_typos_are_the_autocorrect_candidate(shipped, text, wanted):
 @pytest.mark.parametrize("text", [
     "I'll see you tomorrow", "I think the", "see you at the", "I want to go home", "they were", "the dog wagged its",
     "my cat", "I love pizza",
+    # words of their own that an old novel of the word list spells with an apostrophe ("an't", "wan't")
+    "I saw an ant", "I want", "Ant",
 ])
 def test_correctly_typed_words_are_not_autocorrected(shipped, text):
     assert auto(shipped, text) is None
+
+
+def test_a_word_seen_three_times_in_the_training_text_is_completed(shipped):
+    # "pianists" is outside the model's vocabulary and in the word list with 3-4 uses
+    assert shipped.index.entry("pianists")[2] and "pianists" in bar(shipped, "two great pianis")
 
 
 def test_a_word_of_the_text_is_not_autocorrected(shipped):
@@ -636,7 +643,8 @@ def test_the_model_reads_one_word_shorthand_as_its_word(shipped):
 def test_training_reads_shorthand_as_it_is():
     from kbpredict.vocab import Vocabulary
 
-    vocab = Vocabulary.from_file(str(Predictor.load().path / "vocab.model"))  # as train/ loads it
+    shipped = Predictor.load()
+    vocab = Vocabulary.from_file(str(shipped.path / shipped.info.vocab_file))  # as train/ loads it
     assert vocab.token_id("tmr") == vocab.specials.unknown
     # and so do the measures of the model (perplexity, parity): its own ids
     runtime = Predictor.load().vocab

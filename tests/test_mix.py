@@ -95,3 +95,24 @@ def test_prepare_records_the_mix_and_weights_the_vocabulary(tmp_path, capsys):
     assert vocab.token_id("zebra") == vocab.specials.unknown  # a weight-0 source adds no words
     assert prepare(["--text", f"{common}@x2", "--out", str(tmp_path / "bad")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_prepare_applies_a_bundles_compressed_vocabulary(tmp_path, capsys):
+    """``--vocab`` takes a bundle's vocab.model.gz (a model trained further on new text keeps its
+    vocabulary); the data directory holds it uncompressed, as training reads it."""
+    import gzip
+
+    from kbpredict.vocab import Vocabulary
+
+    common = _write(tmp_path / "common.txt", "c", 50)
+    first = tmp_path / "first"
+    assert prepare(["--text", str(common), "--out", str(first), "--vocab-size", "40"]) == 0
+    plain = (first / "vocab.model").read_bytes()
+    (tmp_path / "vocab.model.gz").write_bytes(gzip.compress(plain))
+    again = tmp_path / "again"
+    assert prepare(["--text", str(common), "--out", str(again), "--vocab", str(tmp_path / "vocab.model.gz")]) == 0
+    assert Vocabulary.from_file(str(again / "vocab.model")).serialized() == Vocabulary.from_bytes(plain).serialized()
+    assert (again / "vocab.model").read_bytes()[:2] != b"\x1f\x8b"
+    (tmp_path / "broken.gz").write_bytes(gzip.compress(plain)[:40])
+    assert prepare(["--text", str(common), "--out", str(tmp_path / "bad"), "--vocab", str(tmp_path / "broken.gz")]) == 2
+    assert "broken.gz" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from export.onnx_graph import graph_operators
 from kbpredict import Predictor
 from kbpredict.errors import ModelCorruptError, ModelNotFoundError
 from kbpredict.lm import OnnxLanguageModel
-from kbpredict.vocab import WORD_START
+from kbpredict.vocab import WORD_START, read_model_bytes
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_words_txt_agrees_with_the_sentencepiece_vocabulary_id_for_id(mobile_bun
     assert words[-1] == ""
     words = words[:-1]
     processor = spm.SentencePieceProcessor()
-    processor.load(str(mobile_bundle / "vocab.model"))
+    processor.load_from_serialized_proto(read_model_bytes(str(mobile_bundle / "vocab.model.gz")))
     assert len(words) == processor.get_piece_size()
     sidecar = json.loads((mobile_bundle / "model.json").read_text())
     specials = set(sidecar["special_ids"].values())

@@ -1,5 +1,6 @@
 """The runtime: suggestions, incremental sessions equal to stateless ones, bad input, bad bundles."""
 
+import gzip
 import json
 import subprocess
 import sys
@@ -278,9 +279,9 @@ def test_truncated_model_file(bundle_copy):
 
 
 def test_altered_file_fails_its_checksum(bundle_copy):
-    data = bytearray((bundle_copy / "vocab.model").read_bytes())
+    data = bytearray((bundle_copy / "vocab.model.gz").read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (bundle_copy / "vocab.model").write_bytes(bytes(data))
+    (bundle_copy / "vocab.model.gz").write_bytes(bytes(data))
     with pytest.raises(ModelCorruptError, match="sha256"):
         Predictor.load(bundle_copy)
 
@@ -289,6 +290,28 @@ def test_corrupt_sidecar(bundle_copy):
     (bundle_copy / "model.json").write_text("{not json")
     with pytest.raises(ModelCorruptError, match="not valid JSON"):
         Predictor.load(bundle_copy)
+
+
+def test_a_version_1_bundle_with_an_uncompressed_vocabulary_still_loads(bundle_copy, predictor):
+    sidecar = json.loads((bundle_copy / "model.json").read_text())
+    compressed = bundle_copy / sidecar["vocab_file"]
+    (bundle_copy / "vocab.model").write_bytes(gzip.decompress(compressed.read_bytes()))
+    compressed.unlink()
+    sidecar.update(format_version=1, vocab_file="vocab.model",
+                   files={("vocab.model" if name == compressed.name else name): entry
+                          for name, entry in sidecar["files"].items()})
+    (bundle_copy / "model.json").write_text(json.dumps(sidecar))
+    refresh_checksums(bundle_copy)
+    old = Predictor.load(bundle_copy)
+    assert old.info.format_version == 1
+    assert old.suggest("the cat ", 3) == predictor.suggest("the cat ", 3)
+
+
+def test_a_damaged_compressed_vocabulary_is_a_clear_error(bundle_copy):
+    data = (bundle_copy / "vocab.model.gz").read_bytes()
+    (bundle_copy / "vocab.model.gz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelCorruptError, match="vocab.model.gz"):
+        Predictor.load(bundle_copy, verify=False)
 
 
 def test_newer_format_version_is_refused(bundle_copy):
@@ -304,7 +327,7 @@ def test_mismatched_vocabulary_is_detected_even_with_fresh_checksums(bundle_copy
     from train.vocab import build_vocabulary
 
     other = build_vocabulary(token_lines([str(corpus_dir / "train.txt")], "plain"), 30)
-    (bundle_copy / "vocab.model").write_bytes(other)
+    (bundle_copy / "vocab.model.gz").write_bytes(gzip.compress(other))
     refresh_checksums(bundle_copy)
     with pytest.raises(ModelFormatError, match="different models"):
         Predictor.load(bundle_copy)
@@ -520,6 +543,25 @@ def test_the_candidate_index_sorts_by_folded_spelling_with_every_script():
     assert [index._surfaces[j] for j in range(*index.span("cafe"))] == ["Café", "cafe"]
     assert [index._surfaces[j] for j in range(*index.span("uber"))] == ["über"]
     assert index._ends.tolist()[:2] == [2, 2]  # "a", "A": one run of equal keys
+
+
+def test_only_the_word_lists_most_common_words_are_corrected_into(monkeypatch):
+    """Typing slips are corrected into the model's words and the word list's most common ones (a
+    bounded index build at load); a rarer listed word is still completed and known."""
+    import numpy as np
+
+    import kbpredict.candidates as candidates
+
+    monkeypatch.setattr(candidates, "CORRECTABLE_EXTRA_WORDS", 2)
+    vocab = ["<unk>", "<s>", "</s>", "cat", "dog"]
+    extra = [("quimbly", 2), ("zorblax", 9), ("frobnik", 5)]  # quimbly is the rarest
+    index = candidates.CandidateIndex(vocab, [3, 4], extra, unknown_id=0)
+    log_probs = np.log(np.full(len(vocab), 0.2))
+    assert "zorblax" in index.corrections(log_probs, "zorbkax", 5)[1]
+    assert "frobnik" in index.corrections(log_probs, "frobnjk", 5)[1]
+    assert "quimbly" not in index.corrections(log_probs, "quimbky", 5)[1]
+    assert "quimbly" in index.pool(log_probs, "quim", 5)
+    assert index.entry("quimbly") == (0, pytest.approx(2 / 16), True)
 
 
 def test_a_word_list_is_read_whole_or_line_by_line(tmp_path):

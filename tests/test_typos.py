@@ -58,6 +58,24 @@ def test_the_index_built_in_blocks_finds_what_one_block_finds(monkeypatch):
             assert {words[j] for j in found} >= {w for w in words if one_edit(typed, w)}
 
 
+def test_only_correctable_words_are_corrected_into():
+    """The runtime indexes only the word list's most common words for corrections (a bounded
+    build at load): the others are not found one slip away; a key is indexed if any of its
+    spellings is correctable."""
+    import numpy as np
+
+    words = sorted(WORDS + ["three"])  # two entries with one key, as "the" and "The" have
+    correctable = np.asarray([w not in ("tomato", "there") for w in words])
+    correctable[words.index("three")] = False  # the first of the two; the second still counts
+    index = TypoIndex(words, correctable=correctable)
+    assert "tomato" not in {words[j] for j in index.words("tomatp")}
+    assert "tomato" in {WORDS[j] for j in TypoIndex(WORDS).words("tomatp")}
+    found = {words[j] for j in index.words("thre")}
+    assert "three" in found and "there" not in found and "the" in found
+    # completions with one slip still reach every word
+    assert any(words[lo:hi] == ["tomato"] for lo, hi, _ in index.prefixes("tonat"))  # n is next to m
+
+
 def test_costs_follow_the_keyboard():
     errors = ErrorModel()
     index = TypoIndex(WORDS)

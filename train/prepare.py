@@ -12,13 +12,13 @@ by the word counts and a 1M-token write buffer, whatever the input size.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from kbpredict.errors import ModelCorruptError
 from kbpredict.vocab import Vocabulary
 
 from .data import DataError
@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         if args.vocab:
-            shutil.copyfile(args.vocab, out / "vocab.model")
+            # a bundle's vocab.model.gz too: the data directory holds it uncompressed
+            (out / "vocab.model").write_bytes(Vocabulary.from_file(args.vocab).serialized())
         else:
             print(f"[prepare] counting words for a {args.vocab_size:,}-word vocabulary", file=sys.stderr)
             (out / "vocab.model").write_bytes(build_vocabulary(
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         if valid:
             splits["valid"], _ = encode_split(valid, args.text_format, vocab, out, "valid", args.shard_tokens,
                                               masks=masks)
-    except (DataError, OSError) as exc:
+    except (DataError, OSError, ModelCorruptError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     manifest = {
