@@ -242,11 +242,17 @@ def test_the_word_list_leaves_out_misspellings_of_common_words(tmp_path):
     counts = Counter({"receive": 1400, "recieve": 12, "recieved": 9, "received": 1400, "until": 4700,
                       "untill": 19, "appointment": 4800, "appoinment": 22, "more": 27000, "mole": 53,
                       "scared": 3000, "scar": 40, "scarred": 8, "Thier": 9, "their": 20000, "fins": 24,
-                      "find": 15000, "literally": 805, "liberally": 5, "cleans": 5, "clean": 542})
-    for slip in ("recieve", "recieved", "untill", "appoinment"):
+                      "find": 15000, "literally": 805, "liberally": 5, "cleans": 5, "clean": 542,
+                      "really": 9000, "reallt": 4, "reslly": 3, "Absolutley": 4, "absolutely": 2000,
+                      "Alan": 500, "Allan": 8, "dropped": 900, "cropped": 6, "Marlborough": 62,
+                      "many": 9000, "Manny": 20, "yeast": 425, "Yeats": 8, "called": 8735, "caller": 4})
+    # swapped or doubled letters, a neighbouring key (6+ letters), a letter missing (9+ letters),
+    # also in a sentence's capitalized first word of 8+ letters
+    for slip in ("recieve", "recieved", "untill", "appoinment", "reallt", "reslly", "Absolutley"):
         assert looks_like_slip(slip, counts[slip], counts), slip
-    # real words one letter from a common one, inflections, names and capitals stay
-    for word in ("mole", "scarred", "fins", "liberally", "cleans", "Thier"):
+    # real words one letter from a common one, inflections and names stay
+    for word in ("mole", "scarred", "fins", "liberally", "cleans", "Allan", "cropped", "Marlborough", "Manny",
+                 "Yeats", "caller"):
         assert not looks_like_slip(word, counts[word], counts), word
     assert not looks_like_slip("recieve", 12, Counter({"receive": 300}))  # not rare enough next to it
 
@@ -278,6 +284,26 @@ def test_the_word_list_leaves_out_numbers_and_quotation_marks_stuck_to_words(tmp
     listed = dict(build_wordlist([text], "plain", Vocab(), min_count=3))
     assert {"1990s", "'em", "'tis", "33-yard", "call", "said"} <= set(listed)
     assert not {"415-788-3800", "12345", "'We", "'Sup"} & set(listed)
+
+
+def test_the_word_list_leaves_out_words_run_together_and_cut_contractions(tmp_path):
+    from export.wordlist import build_wordlist
+
+    text = tmp_path / "train.txt"
+    text.write_text("hello i am here\n" * 60 + "we couldn't go\n" * 200 + "hello i said\n" * 40
+                    + "helloi am here , we couldn go , get firewood , ofcourse\n" * 3 + "of course\n" * 300
+                    + "the fire is warm , the wood is dry\n" * 300 + "a fire wood stack\n" * 5 + "firewood please\n" * 10
+                    + "this- and that-\n" * 3 + "Yes , please\n" * 300 + "Yesplease\n" * 3)
+
+    class Vocab:
+        specials = type("S", (), {"unknown": 0})
+
+        def token_id(self, word):
+            return 0
+
+    listed = dict(build_wordlist([text], "plain", Vocab(), min_count=3))
+    assert "firewood" in listed  # written together more often than apart
+    assert not {"helloi", "ofcourse", "couldn", "this-", "that-", "Yesplease"} & set(listed)
 
 
 # -- the capitals list -------------------------------------------------------------------------
