@@ -93,8 +93,13 @@ class CandidateIndex:
     def __init__(self, words: list[str], suggestable_ids: list[int],
                  extra_words: list[tuple[str, int]] = (), unknown_id: int = 0,
                  log_frequencies: np.ndarray | None = None, capitals: list[str] = ()):
-        extra_words = [(w, count) for w, count in extra_words if count > 0]
-        surfaces = [words[i] for i in suggestable_ids] + [w for w, _ in extra_words]
+        # the word list as two columns, in C calls (it has tens of thousands of words)
+        extra, counts = (list(column) for column in zip(*extra_words)) if len(extra_words) else ([], [])
+        counts = np.asarray(counts, dtype=np.float64)
+        if len(counts) and not (counts > 0).all():
+            extra = [w for w, c in zip(extra, counts.tolist()) if c > 0]
+            counts = counts[counts > 0]
+        surfaces = [words[i] for i in suggestable_ids] + extra
         keys = fold_all(surfaces)
         # sorted by (folded key, spelling), then model id: "\0" sorts before every character
         by = [f"{k}\0{w}" for k, w in zip(keys, surfaces)]
@@ -102,24 +107,25 @@ class CandidateIndex:
         self._keys = _take(keys, order)
         self._surfaces = _take(surfaces, order)
         ids = np.concatenate([np.asarray(suggestable_ids, dtype=np.int64),
-                              np.full(len(extra_words), unknown_id, dtype=np.int64)])
-        self._ids = ids[order] if len(order) else ids
+                              np.full(len(extra), unknown_id, dtype=np.int64)])
+        order_array = np.asarray(order, dtype=np.int64)
+        self._ids = ids[order_array] if len(order) else ids
         self._offsets = None
         # For next words (no prefix: every entry): the model's words by id, the word list's by share.
         self._outside = np.full(len(words), -np.inf, dtype=np.float32)  # 0 for suggestable ids
         self._outside[np.asarray(suggestable_ids, dtype=np.int64)] = 0.0
         self._position_of_id = np.zeros(len(words), dtype=np.int64)
-        model_entries = np.flatnonzero(np.asarray(order) < len(suggestable_ids))
+        from_model = order_array < len(suggestable_ids)
+        model_entries = np.flatnonzero(from_model)
         self._position_of_id[self._ids[model_entries]] = model_entries
-        self._extra_positions = np.flatnonzero(np.asarray(order, dtype=np.int64) >= len(suggestable_ids))
-        if extra_words:
-            counts = np.asarray([c for _, c in extra_words], dtype=np.float64)
+        self._extra_positions = np.flatnonzero(~from_model)
+        if extra:
             offsets = np.concatenate([np.zeros(len(suggestable_ids)), np.log(counts / counts.sum())])
-            self._offsets = offsets[order].astype(np.float32)
+            self._offsets = offsets[order_array].astype(np.float32)
             by_share = np.argsort(-self._offsets[self._extra_positions], kind="stable")
             self._extra_positions = self._extra_positions[by_share]  # the most common first
         self._correctable: np.ndarray | None = None  # all
-        if len(extra_words) > CORRECTABLE_EXTRA_WORDS:
+        if len(extra) > CORRECTABLE_EXTRA_WORDS:
             self._correctable = np.ones(len(order), dtype=bool)
             self._correctable[self._extra_positions[CORRECTABLE_EXTRA_WORDS:]] = False
         self.unknown_id = unknown_id
