@@ -143,6 +143,11 @@ class CandidateIndex:
     def __len__(self) -> int:
         return len(self._keys)
 
+    @property
+    def listed_words(self) -> int:
+        """How many entries come from the bundle's word list (words outside the vocabulary)."""
+        return len(self._extra_positions)
+
     def span(self, prefix: str) -> tuple[int, int]:
         """The slice of sorted words whose folded spelling starts with ``prefix``."""
         return prefix_span(self._keys, prefix)

@@ -101,6 +101,7 @@ def _info_dict(predictor) -> dict[str, Any]:
         "bundle_bytes": sum(files.values()),
         "files": files,
         "vocabulary": info.shape.vocab_size,
+        "completion_words": predictor.index.listed_words,
         "parameters": info.shape.parameters,
         "cell": info.shape.cell,
         "layers": info.shape.num_layers,
@@ -143,7 +144,8 @@ def info(model: str | None, as_json: bool) -> None:
     click.echo(f"model       {data['path']}")
     click.echo(f"size        {data['bundle_bytes'] / 1e6:.2f} MB ({data['precision']}; "
                + ", ".join(f"{n} {_size(b)}" for n, b in data["files"].items()) + ")")
-    click.echo(f"vocabulary  {data['vocabulary']:,} words")
+    click.echo(f"vocabulary  {data['vocabulary']:,} words"
+               + (f", and {data['completion_words']:,} more completed from words.tsv.gz" if data["completion_words"] else ""))
     click.echo(f"network     {data['parameters']:,} parameters: {data['layers']} x {data['cell'].upper()} "
                f"{data['hidden_size']}, embedding {data['embedding_size']} (tied)")
     if data["operators"]:

@@ -60,6 +60,16 @@ def test_info_gives_each_file_a_readable_size():
     assert "capitals.txt.gz" in shipped and "0.00 MB" not in shipped
 
 
+def test_info_counts_the_words_completed_from_the_word_list():
+    from kbpredict import Predictor
+    from kbpredict.candidates import read_wordlist
+
+    bundle = Predictor.load().path
+    listed = sum(count > 0 for _, count in read_wordlist(bundle / "words.tsv.gz"))
+    assert json.loads(run("info", "--json").output)["completion_words"] == listed > 0
+    assert f"and {listed:,} more completed from words.tsv.gz" in run("info").output
+
+
 def test_bad_k_is_a_usage_error(bundle):
     result = run("predict", "hi", "-k", "0", "--model", str(bundle))
     assert result.exit_code == 2 and "Traceback" not in result.output
