@@ -6,7 +6,9 @@ into the bar:
 
 1. case variants are one entry ("the" + "The"), with their summed probability; an apostrophe-less
    spelling that is less likely than the same word with its apostrophe ("dont" vs "don't") is
-   merged into it, while two real words stay apart ("were" / "we're" when "were" is likelier);
+   merged into it, while two real words stay apart ("were" / "we're" when "were" is likelier); a
+   contraction's lazy spelling that space would restore ("doesnt": "doesn't" is the more common
+   spelling of the training text) is merged into it however likely, unless the user writes it;
 2. blocked words (offensive words, the user's blocked words) are dropped, and so is the word just
    committed when the next word is asked for (no echo: "ok " never offers "ok");
 3. each entry is spelled by the case rules of :mod:`kbpredict.casing`; the word exactly as typed
@@ -136,9 +138,11 @@ def _canonical(lower: str) -> str:
     return lower.strip("'") or lower
 
 
-def _groups(candidates: dict[str, tuple[float, bool]], weight: Callable[[str], float]) -> dict[str, list]:
+def _groups(candidates: dict[str, tuple[float, bool]], weight: Callable[[str], float],
+            lazy: Callable[[str, str], bool] = lambda plain, contraction: False) -> dict[str, list]:
     """lower-case spelling -> [score, only a correction?, [(spelling, probability), ...]]; a
-    spelling adds its probability times ``weight(spelling)`` to its word's score."""
+    spelling adds its probability times ``weight(spelling)`` to its word's score. ``lazy(plain,
+    contraction)``: True if ``plain`` is only the contraction typed without its apostrophe."""
     groups: dict[str, list] = {}
     for surface, (p, corrective) in sorted(candidates.items(), key=lambda item: -item[1][0]):
         group = groups.get(surface.lower())
@@ -164,13 +168,15 @@ def _groups(candidates: dict[str, tuple[float, bool]], weight: Callable[[str], f
                 groups[target][0] += merged[0]
                 groups[target][1] = groups[target][1] and merged[1]
         lowers = list(dict.fromkeys(canon.values()))
-        # "dont" into "don't" when less likely than it; "its" and "it's" are two words
+        # "dont" into "don't" when less likely than it, "doesnt" into "doesn't" always (space
+        # would restore its apostrophe); "its" and "it's" are two words
         with_apostrophe = [w for w in lowers if "'" in w]
         if not with_apostrophe:
             continue
         target = max(with_apostrophe, key=lambda w: groups[w][0])
         for w in lowers:
-            if "'" not in w and w not in WORDS_OF_THEIR_OWN and groups[w][0] < groups[target][0]:
+            if "'" not in w and w not in WORDS_OF_THEIR_OWN and (
+                    groups[w][0] < groups[target][0] or lazy(w, target)):
                 merged = groups.pop(w)
                 groups[target][0] += merged[0]
                 groups[target][1] = groups[target][1] and merged[1]
@@ -215,6 +221,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             whole: set[str] = frozenset(),
             frequency: Callable[[str], float] | None = None,
             capitalized: Callable[[str], str | None] = lambda lower: None,
+            writes: Callable[[str], bool] = lambda word: False,
             ) -> tuple[list[Suggestion], Suggestion | None]:
     """The top ``k`` of the bar and the autocorrect candidate (or None).
 
@@ -223,7 +230,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     ``whole``: those of them that are whole words one slip away (what space may correct to);
     ``frequency``: a spelling's share of the training text (for its own case, see
     :func:`~kbpredict.casing.present`); ``capitalized``: a word's spelling in the capitals list
-    (lower-case word -> "Michael"), or None; not used in a text written without capitals.
+    (lower-case word -> "Michael"), or None; not used in a text written without capitals;
+    ``writes``: True for a word the user wrote (in the text or the personal model): a
+    contraction's lazy spelling the user writes ("dont") stays an entry of its own.
     """
     candidates = {surface: (p, False) for surface, p in pool.items()}
     for surface, p in corrections.items():
@@ -243,7 +252,11 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     name = None  # the typed letters are a name of the capitals list, typed in lower case ("michael")
     # Best first: once k entries that will be shown are found, the rest only matter as what space
     # may put in place of the typed word (next words: nothing is typed, the bar is complete).
-    groups = sorted(_groups(candidates, weight).items(), key=lambda group: -group[1][0])
+    def lazy(plain: str, contraction: str) -> bool:  # what space would turn into the contraction
+        return (policy.contractions and frequency is not None and is_contraction(contraction)
+                and not writes(plain) and _commonness(contraction, frequency) > _commonness(plain, frequency))
+
+    groups = sorted(_groups(candidates, weight, lazy).items(), key=lambda group: -group[1][0])
     shown = 0  # entries found that the filter below keeps: completions, and corrections before them
     best_replacement = 0.0  # the score of the best replacement found
     completed = False  # a completion was found (corrections after it are dropped)

@@ -297,6 +297,12 @@ class Session:
             pool[pronoun] = index.probability(log_probs, pronoun) * model_share
         corrections: dict[str, float] = {}
         whole: set[str] = set()
+        personal_index = self._personal_index
+
+        def writes(word: str) -> bool:  # a word of the text or of the personal model
+            return (recent is not None and recent.contains(word)) or (
+                personal_index is not None and personal_index.contains(word))
+
         state = Typed(typed, self._sentence_start, self._previous_word,
                       without_capitals=self._without_capitals, open_start=self._open_start,
                       lowercase_i=self._lowercase_i)
@@ -306,18 +312,16 @@ class Session:
                 scale *= view.keep
             corrections, whole = index.corrections(log_probs, typed, want, scale)
             blocked = self._predictor.blocklist.blocks(typed)
-            known = (recent is not None and recent.contains(typed)) or (
-                self._personal_index is not None and self._personal_index.contains(typed))
             unknown = math.exp(float(log_probs[index.unknown_id])) * scale
             state = dataclasses.replace(state, probability=index.probability(log_probs, typed) * scale,
-                                        unknown_probability=unknown, known=known, protected=blocked)
+                                        unknown_probability=unknown, known=writes(typed), protected=blocked)
         blocklist = self._predictor.blocklist
 
         def allows(word: str) -> bool:
             return not blocklist.blocks(word) and (view is None or view.allows(word))
 
         shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency,
-                              index.capitalized)
+                              index.capitalized, writes)
         if not self.correct:
             auto = None
         self._memo = (self._word, k, shown, auto)

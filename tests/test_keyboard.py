@@ -689,6 +689,45 @@ def test_misplaced_apostrophes_are_never_offered_and_the_lazy_spelling_is_still_
     assert auto(shipped, "ok youre") == "you're"
 
 
+@pytest.mark.parametrize("text, wrong", [("Do you reall", "reallly"), ("my appoint", "appointmet"),
+                                         ("when I get", "get's"), ("Thanks", "Thank's"), ("your", "your's"),
+                                         ("I havent", "havn't")])
+def test_misspellings_of_the_longer_word_list_are_never_offered(shipped, text, wrong):
+    # words seen 3 or 4 times in the training text, typos among them: the model knows them
+    assert wrong not in bar(shipped, text, k=8)
+
+
+def test_a_lazy_contraction_is_offered_with_its_apostrophe_unless_the_user_writes_it(shipped):
+    # the model finds "doesnt" a little likelier than "doesn't" here (chat text); space would
+    # restore the apostrophe anyway, so the bar offers the contraction only
+    shown = bar(shipped, "what time does", k=8)
+    assert "doesn't" in shown and "doesnt" not in shown
+    assert "thats" not in bar(shipped, "is that", k=8)
+    # a user who writes "doesnt" gets it offered (and space keeps it)
+    assert "doesnt" in bar(shipped, "it doesnt matter. what time does", k=8)
+    assert auto(shipped, "it doesnt matter. it doesnt") is None
+
+
+def test_the_bar_merges_a_lazy_spelling_when_the_contraction_is_the_common_spelling():
+    from kbpredict.bar import Autocorrect, Typed, arrange
+
+    pool = {"does": 0.05, "doesnt": 3.5e-5, "doesn't": 2.9e-5}  # completions of "does" (as typed)
+    shares = {"doesn't": 3e-4, "doesnt": 3e-5, "its": 8e-4, "it's": 2.7e-3}
+
+    def words(**options):
+        return [s.word for s in arrange(pool, {}, Typed("does"), 8, **options)[0]]
+
+    assert words(frequency=lambda w: shares.get(w, 0.0)) == ["doesn't"]
+    assert words() == ["doesnt", "doesn't"]  # without the training text's shares: as likely here
+    assert words(frequency=lambda w: shares.get(w, 0.0), writes=lambda w: w == "doesnt") == ["doesnt", "doesn't"]
+    assert words(frequency=lambda w: shares.get(w, 0.0),
+                 policy=Autocorrect(contractions=False)) == ["doesnt", "doesn't"]
+    # "its" is a word of its own, however common "it's" is
+    found = arrange({"it": 0.1, "its": 0.002, "it's": 0.001}, {}, Typed("it"), 8,
+                    frequency=lambda w: shares.get(w, 0.0))[0]
+    assert [s.word for s in found] == ["its", "it's"]
+
+
 def test_the_misspellings_list_can_be_replaced(shipped):
     from kbpredict.bar import Autocorrect
 
