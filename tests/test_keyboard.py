@@ -289,6 +289,30 @@ def test_the_bar_stops_at_k_but_space_still_finds_the_best_replacement_below_the
     assert len(shown) == 1 and auto.word == "The"
 
 
+def test_a_correction_of_a_known_word_must_be_a_fair_share_as_likely():
+    from kbpredict.bar import CORRECTION_MIN_SHARE, Typed, arrange
+
+    typed_word = Typed("really", probability=0.01)
+    corrections = {"rallying": 0.01 * CORRECTION_MIN_SHARE / 2, "rally": 0.01 * CORRECTION_MIN_SHARE * 2}
+    shown, _ = arrange({"really": 0.01}, corrections, typed_word, 3, whole={"rally", "rallying"})
+    assert [s.word for s in shown] == ["rally"]
+    # a string the model does not know: every correction may be what was meant
+    shown, _ = arrange({}, {"really": 1e-6, "rally": 1e-9}, Typed("rwally", unknown_probability=0.01), 3,
+                       whole={"really", "rally"})
+    assert [s.word for s in shown] == ["really", "rally"]
+
+
+@pytest.mark.parametrize("text, noise", [("That was really", "rallying"), ("I like this", "his"),
+                                         ("Sorry", "Sorraia"), ("I'll", "Bill")])
+def test_a_correctly_typed_word_gets_no_far_fetched_corrections(shipped, text, noise):
+    assert noise not in bar(shipped, text, k=8)
+
+
+def test_a_slip_still_gets_its_corrections(shipped):
+    assert bar(shipped, "That was rwally")[0] == "really"
+    assert "away" in bar(shipped, "we are going awy")
+
+
 def test_im_is_i_am_even_where_a_slip_of_in_is_likelier():
     from kbpredict.bar import Typed, arrange
     from kbpredict.lexicon import is_contraction
