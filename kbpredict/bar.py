@@ -228,6 +228,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             frequency: Callable[[str], float] | None = None,
             capitalized: Callable[[str], str | None] = lambda lower: None,
             writes: Callable[[str], bool] = lambda word: False,
+            stands_for: Suggestion | None = None,
             ) -> tuple[list[Suggestion], Suggestion | None]:
     """The top ``k`` of the bar and the autocorrect candidate (or None).
 
@@ -238,7 +239,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     :func:`~kbpredict.casing.present`); ``capitalized``: a word's spelling in the capitals list
     (lower-case word -> "Michael"), or None; not used in a text written without capitals;
     ``writes``: True for a word the user wrote (in the text or the personal model): a
-    contraction's lazy spelling the user writes ("dont") stays an entry of its own.
+    contraction's lazy spelling the user writes ("dont") stays an entry of its own;
+    ``stands_for``: the word that the typed chat shorthand is short for ("tmrw" -> tomorrow),
+    offered first when the shorthand is one of ``policy.keep``.
     """
     candidates = {surface: (p, False) for surface, p in pool.items()}
     for surface, p in corrections.items():
@@ -325,6 +328,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                           CORRECTION_MIN_SHARE * typed.probability)
     ranked = [s for s in ranked if s.kind != CORRECTION or s.score > best_completion
               or _same_letters(s.word, word_key)]
+    if stands_for is not None and word_key in policy.keep and allows(stands_for.word.lower()):
+        ranked = [stands_for] + [s for s in ranked if s.word != stands_for.word]  # "tmrw": tomorrow first
     auto = None
     if word and replacements and not typed.protected:
         score, best = max(replacements, key=lambda r: r[0])

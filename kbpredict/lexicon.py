@@ -58,6 +58,25 @@ def shorthand() -> dict[str, str]:
     return entries
 
 
+# Shorthand that is a word of its own register rather than short for its meaning: the model reads
+# it as that meaning (see readings), but the bar does not offer the meaning for it ("bae" is not
+# short for "partner", nor "yup" for "yes").
+NOT_SHORT_FOR = frozenset("bae bro bruh kk lmao okie sis yup".split())
+
+
+def expansion(typed: str) -> str | None:
+    """The one word that typed chat shorthand is short for ("tmrw" -> "tomorrow", "Thx" ->
+    "Thanks", "PLS" -> "PLEASE"), which the bar offers beside it; None for anything else, for
+    shorthand of several words ("lmk") and for shorthand of its own register (:data:`NOT_SHORT_FOR`)."""
+    key = fold(typed)
+    meaning = shorthand().get(key)
+    if meaning is None or not meaning.isalpha() or key in NOT_SHORT_FOR:
+        return None
+    if len(typed) > 1 and typed.isupper():
+        return meaning.upper()
+    return meaning[:1].upper() + meaning[1:] if typed[:1].isupper() else meaning
+
+
 @lru_cache(maxsize=1)
 def shorthand_keys() -> frozenset[str]:
     """The shipped shorthand's keys: what :class:`kbpredict.bar.Autocorrect` keeps by default."""

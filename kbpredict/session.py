@@ -32,10 +32,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .bar import Autocorrect, Typed, arrange
+from .bar import CORRECTION, Autocorrect, Typed, arrange
 from .candidates import LocatedWords, RecentWords, Suggestion
 from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
+from .lexicon import expansion
 from .errors import InvalidArgumentError
 from .spacing import Edit, accepted_text, after_automatic_space
 from .text import MAX_WORD_LENGTH, clean_token, is_word, split_trailing_word
@@ -321,11 +322,19 @@ class Session:
             return not blocklist.blocks(word) and (view is None or view.allows(word))
 
         shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency,
-                              index.capitalized, writes)
+                              index.capitalized, writes, self._stands_for(typed, log_probs, model_share))
         if not self.correct:
             auto = None
         self._memo = (self._word, k, shown, auto)
         return shown, auto
+
+    def _stands_for(self, typed: str, log_probs: np.ndarray, scale: float) -> Suggestion | None:
+        """The word that typed chat shorthand is short for ("tmrw" -> tomorrow), as a
+        correction of it, or None."""
+        word = expansion(typed) if typed else None
+        if word is None:
+            return None
+        return Suggestion(word, self._predictor.index.probability(log_probs, word) * scale, CORRECTION)
 
     # -- internals ------------------------------------------------------------------------------
     def _set_text(self, text: str, common: int) -> None:

@@ -677,6 +677,26 @@ def test_training_reads_shorthand_as_it_is():
     assert runtime.plain().encode(["👍", "🎉"]) == vocab.encode(["👍", "🎉"]) != runtime.encode(["👍", "🎉"])
 
 
+@pytest.mark.parametrize("text, meant", [("lunch tmrw", "tomorrow"), ("call me 2moro", "tomorrow"),
+                                         ("Thx", "Thanks"), ("happy bday", "birthday"), ("ok pls", "please")])
+def test_shorthand_offers_the_word_it_stands_for_and_stays_as_typed(shipped, text, meant):
+    assert bar(shipped, text)[0] == meant
+    assert auto(shipped, text) is None
+
+
+def test_shorthand_of_its_own_register_is_not_expanded_and_an_app_can_turn_it_off(shipped):
+    from kbpredict.bar import Autocorrect
+    from kbpredict.lexicon import expansion
+
+    assert expansion("bae") is None and expansion("yup") is None  # not short for "partner", "yes"
+    assert expansion("lmk") is None  # several words
+    assert (expansion("tmrw"), expansion("Tmrw"), expansion("TMRW")) == ("tomorrow", "Tomorrow", "TOMORROW")
+    assert "partner" not in bar(shipped, "hey bae", k=8)
+    session = typed(shipped, "lunch tmrw")
+    session.autocorrect_policy = Autocorrect(keep=frozenset())  # an app without the shorthand list
+    assert "tomorrow" not in [s.word for s in session.suggestions(8)]
+
+
 def test_shorthand_of_the_text_is_not_offered_as_a_name_is(shipped):
     # an unknown word of the text takes a share of p(unknown), as a name typed once comes back;
     # chat shorthand is no name: "kk" is not offered after every word of the message
