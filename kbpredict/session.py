@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .predictor import Predictor
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_GLUED = frozenset("@#/\\_=<>|^~%$")  # a word glued to one is no prose ("@mike", "a.com/teh", "my_var")
 
 
 def common_prefix_length(a: str, b: str) -> int:
@@ -312,7 +313,9 @@ class Session:
             if view is not None and len(view.index):
                 scale *= view.keep
             corrections, whole = index.corrections(log_probs, typed, want, scale)
-            blocked = self._predictor.blocklist.blocks(typed)
+            # a word typed out in full is the user's when blocked, or glued to a symbol: a handle
+            # or hashtag ("@mike", "#tbt"), a part of an address ("example.com/teh", "a_b")
+            blocked = self._predictor.blocklist.blocks(typed) or self._committed[-1:] in _GLUED
             unknown = math.exp(float(log_probs[index.unknown_id])) * scale
             state = dataclasses.replace(state, probability=index.probability(log_probs, typed) * scale,
                                         unknown_probability=unknown, known=writes(typed), protected=blocked)

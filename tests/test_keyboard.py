@@ -697,6 +697,17 @@ def test_shorthand_of_its_own_register_is_not_expanded_and_an_app_can_turn_it_of
     assert "tomorrow" not in [s.word for s in session.suggestions(8)]
 
 
+@pytest.mark.parametrize("text", ["@mike", "follow #teh", "see example.com/teh", "my_teh"])
+def test_a_handle_hashtag_or_address_part_is_never_autocorrected(shipped, text):
+    assert auto(shipped, text) is None
+
+
+@pytest.mark.parametrize("text, wanted", [("I like teh", "the"), ("Hello.thnaks", "thanks"), ("I *realy", "really"),
+                                          ("you&teh", "the")])
+def test_prose_glued_to_a_period_or_an_asterisk_is_still_autocorrected(shipped, text, wanted):
+    assert auto(shipped, text) == wanted
+
+
 def test_shorthand_of_the_text_is_not_offered_as_a_name_is(shipped):
     # an unknown word of the text takes a share of p(unknown), as a name typed once comes back;
     # chat shorthand is no name: "kk" is not offered after every word of the message
