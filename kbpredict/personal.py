@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -266,13 +267,13 @@ class PersonalModel:
         """
         if not isinstance(text, str):
             raise InvalidArgumentError(f"text must be a string, not {type(text).__name__}")
-        tokens = tokenize(text)
-        learned = self.learn_tokens(tokens, accepted)
+        tokens = learnable_tokens(text)
+        learned = self._learn_tokens(tokens, set(accepted))
         if learned:
             blocked = self._loaded().blocked
             with self._lock:
                 # a text with a blocked word in it is not carried on (nor anything before it)
-                if any(t.lower() in blocked for t in tokens if is_suggestable(t)):
+                if any(t.lower() in blocked for t in tokens if t is not None and is_suggestable(t)):
                     self._carried = ""
                     self._starts.clear()
                 else:
@@ -281,16 +282,20 @@ class PersonalModel:
 
     def learn_texts(self, texts: Iterable[str]) -> int:
         """Learn many finished texts (one message each) in one save; returns the words learned."""
-        return self._learn([tokenize(t) for t in texts], set())
+        return self._learn([learnable_tokens(t) for t in texts], set())
 
     def learn_tokens(self, tokens: list[str], accepted: Iterable[str] = ()) -> int:
         """Learn a token sequence (as :func:`kbpredict.text.tokenize` splits text), and remember
         its words as the latest (:meth:`recent_words`)."""
-        learned = self._learn([tokens], set(accepted))
+        return self._learn_tokens(list(tokens), set(accepted))
+
+    def _learn_tokens(self, tokens: "list[str | None]", accepted: set[str]) -> int:
+        learned = self._learn([tokens], accepted)
         if learned:
             blocked = self._loaded().blocked
             with self._lock:
-                self._history.extend(t for t in tokens if is_suggestable(t) and t.lower() not in blocked)
+                self._history.extend(t for t in tokens if t is not None and is_suggestable(t)
+                                     and t.lower() not in blocked)
         return learned
 
     def recent_words(self) -> list[str]:
@@ -321,7 +326,7 @@ class PersonalModel:
                 self._starts[predictor.model] = held
             return held[1]
 
-    def _learn(self, texts: list[list[str]], accepted: set[str]) -> int:
+    def _learn(self, texts: "list[list[str | None]]", accepted: set[str]) -> int:
         with self._lock:
             blocked = {w for (w,) in self._db.execute("SELECT word FROM blocked")}
         words: dict[str, list] = {}
@@ -329,6 +334,9 @@ class PersonalModel:
         for tokens in texts:
             previous: str | None = ""  # the start of the text
             for token in tokens:
+                if token is None:  # an address left out: no context for the word after it
+                    previous = None
+                    continue
                 learnable = is_suggestable(token) and token.lower() not in blocked
                 if learnable:
                     entry = words.setdefault(token, [0, False])
@@ -480,6 +488,22 @@ class PersonalModel:
             built = PersonalIndex(self, snapshot, vocabulary)
             self._indexes[vocabulary] = (self._generation, built)
             return built
+
+
+# Web and e-mail addresses: their parts are no words the user types ("github", a path's "foo"),
+# and some are secrets (a reset link's token, an account's address).
+_ADDRESS_RE = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def learnable_tokens(text: str) -> "list[str | None]":
+    """The tokens of ``text`` that are learned, with None where a web or e-mail address was
+    left out."""
+    parts = _ADDRESS_RE.split(text)
+    tokens: list[str | None] = tokenize(parts[0])
+    for part in parts[1:]:
+        tokens.append(None)
+        tokens.extend(tokenize(part))
+    return tokens
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:

@@ -53,6 +53,26 @@ def test_a_new_word_is_suggested_after_two_uses_not_one(predictor, personal):
     assert NEW_WORD not in [s.word for s in predictor.session(adapt=False).suggestions(3)]
 
 
+@pytest.mark.parametrize("learn", ["text", "texts", "session"])
+def test_web_and_mail_addresses_are_not_learned(predictor, personal, learn):
+    text = ("see https://github.com/quelfoo/reset?token=zq81kx and ping @Quelgamer99 "
+            "or mail quelmorth.smith@quelmail.com soon")
+    if learn == "text":
+        personal.learn_text(text)
+    elif learn == "texts":
+        personal.learn_texts([text])
+    else:
+        session = predictor.session(personal=personal)
+        session.type(text)
+        session.finish()
+    learned = {w.word for w in personal.words()}
+    assert learned == {"see", "and", "ping", "Quelgamer99", "or", "mail", "soon"}  # a handle is a word
+    snapshot = personal._loaded()
+    assert "https" not in snapshot.pairs and "see" not in snapshot.pairs  # nothing after "see" but the address
+    assert set(snapshot.pairs["@"]) == {"Quelgamer99"}
+    assert "and" not in snapshot.pairs.get("", {})  # the word after an address starts nothing
+
+
 def test_word_pairs_weigh_by_how_often_they_repeat(predictor, personal):
     personal.learn_texts(["the cat sat", "the dog ran", "the sun set", "a cat", "a dog", "a sun"])
     view = personal.index(predictor.index).view("the")
