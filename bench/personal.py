@@ -30,6 +30,7 @@ SOURCES = [("casino", 3085, 2507), ("chatterbot", 399, 319), ("clinc150", 2330, 
            ("synthetic_persona_chat", 4039, 4366), ("taskmaster", 2848, 3318), ("topicalchat", 10043, 10457)]
 # People chatting (as opposed to requests to assistants, fiction or forum posts).
 CHAT_SOURCES = {"casino", "selfdialogue", "topicalchat", "synthetic_persona_chat", "goemotions"}
+_LETTERS = str.maketrans("0123456789", "abcdefghij")
 REOPEN_EVERY = 100  # messages between reopening the personal model's file
 RELOAD_EVERY = 500  # messages between loading a new Predictor
 
@@ -130,7 +131,8 @@ def latency(bundle: Path, tokens: list[str], fill_text: str, words: int = 20_000
         personal = PersonalModel(Path(tmp) / "personal.sqlite3")
         personal.max_words = max(personal.max_words, words)
         personal.learn_texts(fill_text.splitlines())
-        filler = [f"zq{n:05d}x" for n in range(max(0, words - len(personal.words())))]
+        # made-up words, digits spelled as letters (a token of 3 digits or more is not learned)
+        filler = [f"zq{n:05d}x".translate(_LETTERS) for n in range(max(0, words - len(personal.words())))]
         personal.learn_texts([" ".join(filler)] * 2)  # twice: suggestable
         learned = len(personal.words())
         rows = {"without": keystrokes(predictor, tokens), "with": keystrokes(predictor, tokens, personal=personal),

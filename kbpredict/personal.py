@@ -337,14 +337,15 @@ class PersonalModel:
                 if token is None:  # an address left out: no context for the word after it
                     previous = None
                     continue
-                learnable = is_suggestable(token) and token.lower() not in blocked
+                learnable = is_suggestable(token) and token.lower() not in blocked and not _number_like(token)
                 if learnable:
                     entry = words.setdefault(token, [0, False])
                     entry[0] += 1
                     entry[1] = entry[1] or token in accepted
                     if previous is not None:
                         pairs[previous, token] = pairs.get((previous, token), 0) + 1
-                # a blocked word is no context either; a line break starts afresh like the text start
+                # a blocked word or a number is no context either; a line break starts afresh like
+                # the text start
                 previous = "" if token == END_OF_LINE else (
                     token if learnable or not is_suggestable(token) else None)
         if not words:
@@ -493,6 +494,15 @@ class PersonalModel:
 # Web and e-mail addresses: their parts are no words the user types ("github", a path's "foo"),
 # and some are secrets (a reset link's token, an account's address).
 _ADDRESS_RE = re.compile(r"(?i)(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+# A token with this many digits is not learned: PINs, one-time codes, phone and card numbers,
+# amounts ("4829", "415-555-0199", "$1,250"). Times and ordinals stay ("5pm", "10am", "21st").
+NUMBER_DIGITS = 3
+
+
+def _number_like(token: str) -> bool:
+    return sum(ch.isdigit() for ch in token) >= NUMBER_DIGITS
 
 
 def learnable_tokens(text: str) -> "list[str | None]":
