@@ -194,6 +194,15 @@ def _commonness(word: str, frequency: Callable[[str], float]) -> float:
     return sum(frequency(w) for w in {word, word.lower(), word[:1].upper() + word[1:].lower()})
 
 
+def _lazy_contraction(plain: str, contraction: str, frequency: Callable[[str], float] | None) -> bool:
+    """True if ``plain`` is ``contraction`` typed without its apostrophe ("dont", "thats"), which
+    space restores: not a word of its own ("its", "were"), and the contraction the more common
+    spelling of the training text ("want" is no "wan't"; without the shares, any contraction)."""
+    return ("'" not in plain and plain.lower() not in WORDS_OF_THEIR_OWN and fold(plain) == fold(contraction)
+            and is_contraction(contraction)
+            and (frequency is None or _commonness(contraction, frequency) > _commonness(plain, frequency)))
+
+
 def _drops_a_mark(typed: str, spelled: str) -> bool:
     """True if ``spelled`` has fewer letters with a diacritic than were typed ("Zürich" ->
     "Zurich", "naïve" -> "naive"): on a phone such a letter took a long press, so it was meant
@@ -262,8 +271,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # Best first: once k entries that will be shown are found, the rest only matter as what space
     # may put in place of the typed word (next words: nothing is typed, the bar is complete).
     def lazy(plain: str, contraction: str) -> bool:  # what space would turn into the contraction
-        return (policy.contractions and frequency is not None and is_contraction(contraction)
-                and not writes(plain) and _commonness(contraction, frequency) > _commonness(plain, frequency))
+        return (policy.contractions and frequency is not None and not writes(plain)
+                and _lazy_contraction(plain, contraction, frequency))
 
     groups = sorted(_groups(candidates, weight, lazy).items(), key=lambda group: -group[1][0])
     shown = 0  # entries found that the filter below keeps: completions, and corrections before them
@@ -324,9 +333,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # otherwise the letters typed are most likely right, and its slot goes to a completion.
     # And a correction of a word the model knows must be a fair share as likely as that word:
     # typed "really", "rallying" is no correction anyone needs.
-    best_completion = max(next((s.score for s in ranked if s.kind == COMPLETION), 0.0),
-                          CORRECTION_MIN_SHARE * typed.probability)
-    ranked = [s for s in ranked if s.kind != CORRECTION or s.score > best_completion
+    floor = max(next((s.score for s in ranked if s.kind == COMPLETION), 0.0),
+                CORRECTION_MIN_SHARE * typed.probability)
+    ranked = [s for s in ranked if s.kind != CORRECTION or s.score > floor
               or _same_letters(s.word, word_key)]
     if stands_for is not None and word_key in policy.keep and allows(stands_for.word.lower()):
         ranked = [stands_for] + [s for s in ranked if s.word != stands_for.word]  # "tmrw": tomorrow first
@@ -342,9 +351,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             ranked = [best] + [s for s in ranked if s is not best]  # "i" offers "I" first
         elif typed.known or word_key in policy.keep:
             pass  # a word the user wrote, or chat shorthand, is never replaced
-        elif policy.contractions and "'" not in word and word_lower not in WORDS_OF_THEIR_OWN \
-                and fold(best.word) == word_key and is_contraction(best.word) \
-                and (frequency is None or _commonness(best.word, frequency) > _commonness(word, frequency)):
+        elif policy.contractions and _lazy_contraction(word, best.word, frequency):
             auto = best  # "thats" -> "that's"
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):

@@ -315,10 +315,10 @@ class Session:
             corrections, whole = index.corrections(log_probs, typed, want, scale)
             # a word typed out in full is the user's when blocked, or glued to a symbol: a handle
             # or hashtag ("@mike", "#tbt"), a part of an address ("example.com/teh", "a_b")
-            blocked = self._predictor.blocklist.blocks(typed) or self._committed[-1:] in _GLUED
+            protected = self._predictor.blocklist.blocks(typed) or self._committed[-1:] in _GLUED
             unknown = math.exp(float(log_probs[index.unknown_id])) * scale
             state = dataclasses.replace(state, probability=index.probability(log_probs, typed) * scale,
-                                        unknown_probability=unknown, known=writes(typed), protected=blocked)
+                                        unknown_probability=unknown, known=writes(typed), protected=protected)
         blocklist = self._predictor.blocklist
 
         def allows(word: str) -> bool:
