@@ -40,6 +40,16 @@ NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
 # wavy, "this" -> his), 70% of them under 1/1,000 of the typed word; 1/1,000 drops those and
 # misses none of the 2,000 typos of `bench typos` (1/100 missed one) and no keystroke (KSR@3).
 CORRECTION_MIN_SHARE = 0.001
+# A completion of a word typed out in full is shown only if it is at least this share as likely
+# as that word: typed "and", the bar offered Andreotti, Andrei and Andy's; typed "my", Myrtle
+# and Myoung. Typing 6,000 words of the conversational validation text, 41% of the completions
+# shown after a whole word were under 1/1,000 of it; before a word's last letter, where they cost
+# keystrokes, 222 of about 50,000 (2 of them the word meant).
+COMPLETION_MIN_SHARE = 0.001
+# Letters that are words of their own as a next word ("a", "I", chat's "u"); any other letter
+# alone is an initial or a list marker ("Dear Mr. " offered T, O and S), no word to tap. Digits
+# are numbers and stay.
+ONE_LETTER_WORDS = frozenset("aiu")
 _PRONOUNS = {fold(w): w for w in sorted(PRONOUN_I) if "’" not in w}  # "im" -> "i'm"
 # English words that are also a contraction with its apostrophe left out: "its" is not "it's".
 # Any other spelling without the apostrophe ("dont", "thats") is the contraction, typed lazily;
@@ -127,7 +137,7 @@ class Typed:
     word: str = ""  # the word being typed (cleaned), "" after a space
     sentence_start: bool = False
     previous_word: str = ""  # the word just committed, never offered as the next word
-    probability: float = 0.0  # p(the typed word as typed), for the autocorrect decision
+    probability: float = 0.0  # p(the typed word as typed): how far-fetched a completion or correction is
     unknown_probability: float = 0.0  # p(a word the model does not know) here
     known: bool = False  # the typed word is one the user wrote (text or personal model)
     protected: bool = False  # typed out in full, it is the user's to keep (e.g. a blocked word)
@@ -301,6 +311,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             # a name typed out in full, by a writer without capitals: its capital is offered
             # beside it ("london" -> London), and space leaves it as typed
             spelled = capitalized(lower) or spelled
+        if not word and len(lower) == 1 and lower.isalpha() and lower not in ONE_LETTER_WORDS:
+            continue  # an initial ("Mr. T"), no word
         if word:
             if spelled == word:
                 continue
@@ -335,8 +347,12 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # typed "really", "rallying" is no correction anyone needs.
     floor = max(next((s.score for s in ranked if s.kind == COMPLETION), 0.0),
                 CORRECTION_MIN_SHARE * typed.probability)
-    ranked = [s for s in ranked if s.kind != CORRECTION or s.score > floor
-              or _same_letters(s.word, word_key)]
+    # The typed letters with an apostrophe or a capital added need only that fair share: typed
+    # "is", "I's" is no correction ("want": wan't, "sounds": sound's), "dont" -> "don't" is.
+    least = COMPLETION_MIN_SHARE * typed.probability  # typed "and", Andreotti is no completion
+    fair = CORRECTION_MIN_SHARE * typed.probability
+    ranked = [s for s in ranked if (s.score >= least if s.kind == COMPLETION else s.kind != CORRECTION or s.score > floor
+                                    or _same_letters(s.word, word_key) and s.score >= fair)]
     if stands_for is not None and word_key in policy.keep and allows(stands_for.word.lower()):
         ranked = [stands_for] + [s for s in ranked if s.word != stands_for.word]  # "tmrw": tomorrow first
     auto = None

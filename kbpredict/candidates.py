@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .casing import inside_sentence
 from .text import fold, fold_all
 from .typos import TypoIndex
 
@@ -190,6 +191,11 @@ class CandidateIndex:
         "Michael", "usa" -> "USA"; the bundle's capitals list), or None: the word is written in
         lower case too, or its case is not known."""
         return self._capitals.get(lower)
+
+    def inside_sentence(self, word: str) -> str:
+        """How ``word``, capitalized to begin a sentence, is spelled inside one ("Meeting" ->
+        "meeting", "John" stays; :func:`kbpredict.casing.inside_sentence`)."""
+        return inside_sentence(word, self.frequency, self.capitalized)
 
     def typos(self) -> TypoIndex:
         """The index of words one slip away, built on first use (~30 ms for 50k words)."""

@@ -102,6 +102,21 @@ def writes_without_capitals(committed: str) -> bool:
     return any(ch.isalpha() for ch in tail) and not any(ch.isupper() for ch in tail)
 
 
+def inside_sentence(word: str, frequency: Callable[[str], float],
+                    capitalized: Callable[[str], str | None]) -> str:
+    """How ``word``, written with a capital to begin a sentence, is spelled inside one: "Meeting"
+    -> "meeting", a word used in lower case (:func:`is_lowercase_word`: by ``frequency``, a
+    spelling's share of the training text, and not in the capitals list, ``capitalized``).
+    "Friday", "David", "I'm", "NASA", "McDonald" and a word the training text does not have stay
+    as they are. The text cache and the personal model hold their words so: a message's first
+    word is no capitalized word to offer inside the next sentence.
+    """
+    if not word[:1].isupper() or len(word) > 1 and not word[1:].islower():
+        return word  # lower case already, all capitals ("NASA"), or a case of its own ("McDonald")
+    lower = word.lower()
+    return lower if is_lowercase_word([(word, 1.0)], frequency, capitalized(lower)) else word
+
+
 def case_mode(typed: str) -> int:
     """How the user is typing: 0 as the word comes, 1 capitalized ("Th"), 2 all capitals ("TH")."""
     if not typed:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -42,9 +42,25 @@ if TYPE_CHECKING:
     from .predictor import Predictor
 
 
+_OPENING = " \t\"'“‘([«"  # what may stand between a sentence end and its first word
+
+
+def _begins_sentence(text: str, start: int) -> bool:
+    """True if the token at ``start`` begins a sentence: the start of the text, or after a line
+    break or ``. ? !`` (with spaces and opening quotes between). A function of the text (at most
+    64 characters before the token), however the window was filled; an abbreviation counts as a
+    sentence end ("Mr. Smith"), which a name's own capital survives."""
+    j = start - 1
+    while j >= 0 and start - j <= 64 and text[j] in _OPENING:
+        j -= 1
+    return j < 0 or text[j] in ".?!\n"
+
+
 class TokenWindow:
     """The tokens of the committed text's tail: ids, start and end offsets (in the whole text),
-    spellings, and each one's word if it is suggestable."""
+    spellings, and each one's word if it is suggestable -- a sentence's first word as it is
+    spelled inside one (``inside_sentence``: "Meeting" -> "meeting", see
+    :func:`kbpredict.casing.inside_sentence`), for the caches that offer the text's words again."""
 
     # Tokenizing more than this many characters past what must be covered: start afresh there.
     slack_chars = 8192
@@ -53,8 +69,9 @@ class TokenWindow:
     # When the context reaches back past the held tokens, tokenize this much further back too.
     reach_back_chars = 1024
 
-    def __init__(self, vocab):
+    def __init__(self, vocab, inside_sentence: "Callable[[str], str] | None" = None):
         self._vocab = vocab
+        self._inside_sentence = inside_sentence
         self.origin = 0  # where the held tokens start (a token boundary)
         self.covered_from = 0  # every token of the text starting here or later is held
         self.ids: list[int] = []
@@ -83,11 +100,11 @@ class TokenWindow:
             self.covered_from = max(0, need_from - self.reach_back_chars)
             start = token_boundary_at_or_after(committed, self.covered_from)
             before = token_spans(committed, start, self.origin) if start < self.origin else []
-            self._insert_front(before)
+            self._insert_front(before, committed)
             self.origin = start
             keep += len(before)
         spans = token_spans(committed, resume) if resume < end else []
-        self._replace(keep, spans)
+        self._replace(keep, spans, committed)
         first = bisect.bisect_left(self.starts, need_from)
         if first > self.trim_tokens:  # tokens the context no longer needs: drop them now and then
             for held in self._lists():
@@ -98,18 +115,22 @@ class TokenWindow:
     def _lists(self) -> tuple[list, ...]:
         return self.ids, self.starts, self.ends, self.spellings, self.words
 
-    def _columns(self, spans: list[tuple[str, int, int]]) -> tuple[list, ...]:
+    def _columns(self, spans: list[tuple[str, int, int]], committed: str) -> tuple[list, ...]:
         ids = self._vocab.encode([t for t, _, _ in spans]) if spans else []
-        return (ids, [s for _, s, _ in spans], [e for _, _, e in spans], [t for t, _, _ in spans],
-                [t if is_suggestable(t) else None for t, _, _ in spans])
+        words = [t if is_suggestable(t) else None for t, _, _ in spans]
+        if self._inside_sentence is not None:
+            for j, (t, start, _) in enumerate(spans):
+                if words[j] is not None and t[:1].isupper() and _begins_sentence(committed, start):
+                    words[j] = self._inside_sentence(t)
+        return ids, [s for _, s, _ in spans], [e for _, _, e in spans], [t for t, _, _ in spans], words
 
-    def _replace(self, keep: int, spans: list[tuple[str, int, int]]) -> None:
-        for held, tail in zip(self._lists(), self._columns(spans)):
+    def _replace(self, keep: int, spans: list[tuple[str, int, int]], committed: str) -> None:
+        for held, tail in zip(self._lists(), self._columns(spans, committed)):
             del held[keep:]
             held.extend(tail)
 
-    def _insert_front(self, spans: list[tuple[str, int, int]]) -> None:
-        for held, head in zip(self._lists(), self._columns(spans)):
+    def _insert_front(self, spans: list[tuple[str, int, int]], committed: str) -> None:
+        for held, head in zip(self._lists(), self._columns(spans, committed)):
             held[:0] = head
 
     def first_at_or_after(self, offset: int) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import os
-import re
 import sqlite3
 import threading
 import time
@@ -37,7 +36,7 @@ import numpy as np
 from .candidates import contains, prefix_span
 from .context import carried_start
 from .errors import InvalidArgumentError, KbpredictError
-from .text import END_OF_LINE, fold, is_suggestable, token_boundary_at_or_after, tokenize
+from .text import ADDRESS_RE, END_OF_LINE, fold, is_suggestable, token_boundary_at_or_after, tokenize
 
 if TYPE_CHECKING:
     from .candidates import CandidateIndex
@@ -491,12 +490,6 @@ class PersonalModel:
             return built
 
 
-# Web and e-mail addresses: their parts are no words the user types ("github", a path's "foo"),
-# and some are secrets (a reset link's token, an account's address).
-_ADDRESS_RE = re.compile(  # each starts where a run of its characters starts: linear time on any text
-    r"(?i)(?:(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://|\bwww\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
 # A token with this many digits is not learned: PINs, one-time codes, phone and card numbers,
 # amounts ("4829", "415-555-0199", "$1,250"). Times and ordinals stay ("5pm", "10am", "21st").
 NUMBER_DIGITS = 3
@@ -509,7 +502,7 @@ def _number_like(token: str) -> bool:
 def learnable_tokens(text: str) -> "list[str | None]":
     """The tokens of ``text`` that are learned, with None where a web or e-mail address was
     left out."""
-    parts = _ADDRESS_RE.split(text)
+    parts = ADDRESS_RE.split(text)
     tokens: list[str | None] = tokenize(parts[0])
     for part in parts[1:]:
         tokens.append(None)
@@ -577,11 +570,18 @@ class PersonalIndex:
 
     def __init__(self, model: PersonalModel, snapshot: _Snapshot, vocabulary: "CandidateIndex"):
         self.blocked = snapshot.blocked
-        kept = []
+        # A learned word with a sentence's capital is offered as it is spelled inside one: the
+        # store holds words as typed, and "Meeting" began a message ("John" stays).
+        counts_of: dict[str, float] = {}
+        spelled_as: dict[str, str] = {}
         for word, (count, uses, confirmed) in snapshot.words.items():
+            if count > 0 and model._suggestable(uses, confirmed, not vocabulary.entry(word)[2]):
+                spelled = spelled_as[word] = vocabulary.inside_sentence(word)
+                counts_of[spelled] = counts_of.get(spelled, 0.0) + count
+        kept = []
+        for word, count in counts_of.items():
             index_id, list_share, oov = vocabulary.entry(word)
-            if count > 0 and model._suggestable(uses, confirmed, not oov):
-                kept.append((fold(word), word, index_id, list_share if oov else 1.0, count))
+            kept.append((fold(word), word, index_id, list_share if oov else 1.0, count))
         kept.sort()
         self.keys = [k for k, _, _, _, _ in kept]
         self.surfaces = [s for _, s, _, _, _ in kept]
@@ -592,6 +592,8 @@ class PersonalIndex:
         self.shares = counts / total if total else counts
         self.unigram_weight = self.weight * total / (total + self.prior_uses) if total else 0.0
         self._position = {s: j for j, s in enumerate(self.surfaces)}
+        for word, spelled in spelled_as.items():  # its pairs count for the word as offered
+            self._position[word] = self._position[spelled]
         self._pairs = snapshot.pairs
         self._views: dict[str, PersonalView] = {}
         self._by_share = np.argsort(-self.shares, kind="stable")[:64]  # for next-word queries (no prefix)
@@ -623,6 +625,11 @@ class PersonalIndex:
     def knows(self, word: str) -> bool:
         """True if ``word`` is a learned word that is suggested."""
         return word in self._position
+
+    def spelled(self, word: str) -> str:
+        """How a learned word that is suggested is offered ("Meeting" -> "meeting", see
+        :meth:`kbpredict.candidates.CandidateIndex.inside_sentence`)."""
+        return self.surfaces[self._position[word]]
 
     def allows(self, word: str) -> bool:
         """False for a blocked word."""

@@ -39,7 +39,7 @@ from .context import AnchoredStates, TokenWindow
 from .lexicon import expansion
 from .errors import InvalidArgumentError
 from .spacing import Edit, accepted_text, after_automatic_space
-from .text import MAX_WORD_LENGTH, clean_token, is_word, split_trailing_word
+from .text import MAX_WORD_LENGTH, address_spans, clean_token, is_word, split_trailing_word
 
 if TYPE_CHECKING:
     from .lm import State
@@ -121,7 +121,8 @@ class Session:
         self._predictor = predictor
         self._committed = ""
         self._word = ""
-        self._window = TokenWindow(predictor.vocab)  # the tokens of the committed text's tail
+        # the tokens of the committed text's tail
+        self._window = TokenWindow(predictor.vocab, predictor.index.inside_sentence)
         self._located = LocatedWords(predictor.index)  # the text's words, located in the index once
         self._sentence_start = True  # the word being typed starts a sentence (see casing)
         self._without_capitals = False  # the committed text has no capitals (see casing)
@@ -308,17 +309,19 @@ class Session:
         state = Typed(typed, self._sentence_start, self._previous_word,
                       without_capitals=self._without_capitals, open_start=self._open_start,
                       lowercase_i=self._lowercase_i)
-        if typed and self.correct:
+        if typed:
             scale = model_share
             if view is not None and len(view.index):
                 scale *= view.keep
+            state = dataclasses.replace(state, probability=index.probability(log_probs, typed) * scale)
+        if typed and self.correct:
             corrections, whole = index.corrections(log_probs, typed, want, scale)
             # a word typed out in full is the user's when blocked, or glued to a symbol: a handle
             # or hashtag ("@mike", "#tbt"), a part of an address ("example.com/teh", "a_b")
             protected = self._predictor.blocklist.blocks(typed) or self._committed[-1:] in _GLUED
             unknown = math.exp(float(log_probs[index.unknown_id])) * scale
-            state = dataclasses.replace(state, probability=index.probability(log_probs, typed) * scale,
-                                        unknown_probability=unknown, known=writes(typed), protected=protected)
+            state = dataclasses.replace(state, unknown_probability=unknown, known=writes(typed),
+                                        protected=protected)
         blocklist = self._predictor.blocklist
 
         def allows(word: str) -> bool:
@@ -389,13 +392,28 @@ class Session:
         maybe a typo, is not offered again in the next message)."""
         if self._personal_index is None or not self.adapt:
             return []
-        return [w for w in self.personal.recent_words() if self._personal_index.knows(w)]
+        index = self._personal_index
+        return [index.spelled(w) for w in self.personal.recent_words() if index.knows(w)]
+
+    def _outside_addresses(self, start: int) -> "list[str | None]":
+        """The window's words with None for those inside a web or e-mail address from token
+        ``start`` on: "https", "youtu" or "gmail" are no words to offer after a pasted link."""
+        window = self._window
+        spans = address_spans(self._committed, window.starts[start]) if start < len(window) else []
+        if not spans:
+            return window.words
+        words = list(window.words)
+        for begin, end in spans:
+            lo, hi = window.first_at_or_after(begin), window.first_at_or_after(end)
+            words[lo:hi] = [None] * (hi - lo)
+        return words
 
     def _recent_words(self) -> RecentWords | None:
         """The caches of the words in the last ``RecentWords.window_chars`` of committed text."""
         window = self._window
         start = window.first_at_or_after(len(self._committed) - RecentWords.window_chars)
-        words = self._history + list(filter(None, window.words[start:]))  # (words are None or a word)
+        held = self._outside_addresses(start)
+        words = self._history + list(filter(None, held[start:]))  # (words are None or a word)
         if not words:
             return None
         spellings = window.spellings
@@ -409,7 +427,7 @@ class Session:
                 j = spellings.index(previous, j, last) + 1
             except ValueError:
                 break
-            if window.words[j] is not None:
-                followers.append(window.words[j])
-        tail = tuple(filter(None, window.words[max(start, len(window.words) - RecentWords.echo_tokens):]))
+            if held[j] is not None:
+                followers.append(held[j])
+        tail = tuple(filter(None, held[max(start, len(held) - RecentWords.echo_tokens):]))
         return RecentWords(self._predictor.index, words, followers, self._located, previous, tail)

@@ -53,6 +53,22 @@ def test_a_new_word_is_suggested_after_two_uses_not_one(predictor, personal):
     assert NEW_WORD not in [s.word for s in predictor.session(adapt=False).suggestions(3)]
 
 
+def test_a_messages_first_word_is_offered_as_written_inside_a_sentence(personal):
+    from kbpredict import Predictor
+
+    shipped = Predictor.load()  # (its frequencies tell "meeting" from "John")
+    for _ in range(3):
+        session = shipped.session(personal=personal)
+        session.type("Meeting moved to 3pm, John. ")
+        session.finish()
+    assert {"Meeting", "John"} <= {w.word for w in personal.words()}  # kept as typed
+    surfaces = personal.index(shipped.index).surfaces
+    assert "meeting" in surfaces and "Meeting" not in surfaces and "John" in surfaces
+    session = shipped.session(personal=personal)
+    session.type("the room is ")
+    assert "Meeting" not in [s.word for s in session.suggestions(8)]
+
+
 @pytest.mark.parametrize("learn", ["text", "texts", "session"])
 def test_web_and_mail_addresses_are_not_learned(predictor, personal, learn):
     text = ("see https://github.com/quelfoo/reset?token=zq81kx and ping @Quelgamer99 "

@@ -4,7 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kbpredict.text import (
+    ADDRESS_RE,
     END_OF_LINE,
+    address_spans,
     is_word,
     is_word_char,
     is_suggestable,
@@ -142,3 +144,15 @@ def test_split_trailing_word_scans_back_to_the_last_separator(text):
     committed, word = split_trailing_word(text)
     assert committed + word == text and (word == "" or is_word(word))
     assert committed == "" or not is_word_char(committed[-1])
+
+
+_ADDRESS_PARTS = ["https://youtu.be/x?a=1", "john.smith@gmail.com", "@mike", "www.example.com/foo", "WWW.X.ORG",
+                  "a://b", "x@y", "(see https://a.b/c)", "http:http://q", "mail:a@b.co.uk,", "ok", "so", "a.b"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_ADDRESS_PARTS) | st.text(alphabet="aw.:/@ \n\t ", max_size=8), max_size=12),
+       st.sampled_from(["", " ", "\n", "\t", "/", " "]), st.integers(min_value=0, max_value=120))
+def test_address_spans_are_the_patterns_matches_found_around_their_marks(parts, joint, start):
+    text = joint.join(parts)
+    assert address_spans(text, start) == [m.span() for m in ADDRESS_RE.finditer(text, start)]
