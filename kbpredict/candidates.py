@@ -134,6 +134,7 @@ class CandidateIndex:
         self._log_frequencies = log_frequencies
         self._capitals = {word.lower(): word for word in capitals}
         self._typos: TypoIndex | None = None
+        self._inside: dict[str, str] = {}  # inside_sentence's answers (a re-read text asks again)
         self._apostrophe_at: np.ndarray | None = None
         keys = self._keys
         changes = np.fromiter(map(operator.ne, keys[:-1], keys[1:]), dtype=bool, count=max(0, len(keys) - 1))
@@ -195,7 +196,12 @@ class CandidateIndex:
     def inside_sentence(self, word: str) -> str:
         """How ``word``, capitalized to begin a sentence, is spelled inside one ("Meeting" ->
         "meeting", "John" stays; :func:`kbpredict.casing.inside_sentence`)."""
-        return inside_sentence(word, self.frequency, self.capitalized)
+        found = self._inside.get(word)
+        if found is None:
+            if len(self._inside) >= 8192:
+                self._inside.clear()  # bounded
+            found = self._inside[word] = inside_sentence(word, self.frequency, self.capitalized)
+        return found
 
     def typos(self) -> TypoIndex:
         """The index of words one slip away, built on first use (~30 ms for 50k words)."""
