@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .casing import inside_sentence
+from .casing import case_mode, inside_sentence
 from .text import fold, fold_all
 from .typos import TypoIndex
 
@@ -321,8 +321,13 @@ class CandidateIndex:
 
     def probability(self, log_probs: np.ndarray, word: str) -> float:
         """p(word) by the model and the word list, spelled as typed or with its first letter's
-        case changed ("You" / "you": how a sentence starts); "london" does not count "LONDON"."""
+        case changed ("You" / "you": how a sentence starts); "london" does not count "LONDON".
+        Typed in capitals, any case counts: "CALL" is the word call (the training text seldom
+        shouts it, and space turned "CALL ME" into "ALL ME")."""
         spellings = {word, word[:1].lower() + word[1:], word[:1].upper() + word[1:]}
+        if case_mode(word) == 2:
+            lower = word.lower()
+            spellings.update((lower, lower[:1].upper() + lower[1:]))
         key = fold(word)
         lo, hi = self.span(word)
         total = 0.0

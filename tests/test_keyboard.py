@@ -351,6 +351,18 @@ def test_a_letter_alone_is_no_next_word_but_a_i_and_u_are(shipped, text):
     assert [s.word for s in arrange(pool, {}, Typed(), 8)[0]] == ["a", "I", "u", "2", "the"]
 
 
+@pytest.mark.parametrize("text", ["CALL", "CALL ME WHEN YOU GET HOME", "OMG YES", "THE BEST"])
+def test_a_word_typed_in_capitals_is_that_word_and_kept(shipped, text):
+    # the training text seldom shouts "CALL": space turned it into "ALL"
+    assert auto(shipped, text) is None
+    assert "YESPLEASE" not in bar(shipped, "YES", k=8)  # far-fetched as the word yes
+
+
+@pytest.mark.parametrize("text, wanted", [("PLEASE DONT", "DON'T"), ("FORGET TEH", "THE"), ("IM", "I'M")])
+def test_a_slip_typed_in_capitals_is_still_corrected(shipped, text, wanted):
+    assert auto(shipped, text) == wanted
+
+
 def test_a_slip_still_gets_its_corrections(shipped):
     assert bar(shipped, "That was rwally")[0] == "really"
     assert "away" in bar(shipped, "we are going awy")
