@@ -324,7 +324,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                 continue  # a capitalized copy of the typed word (a word of its own in lower case)
             kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION
             suggestion = Suggestion(spelled, p, kind)
-            if key == word_key:  # the typed letters with an apostrophe, accent or case added
+            if key == word_key and lower[-1:] in "'’" and lower[:-1] == word_lower:
+                pass  # "spanish" -> "spanish'" (a quote's end in the text): no word space should make
+            elif key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
                 best_replacement = max(best_replacement, p)
                 if proper is not None and spelled == proper and word.islower() and _spelled_so_here(variants, proper):

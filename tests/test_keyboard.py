@@ -351,6 +351,17 @@ def test_a_letter_alone_is_no_next_word_but_a_i_and_u_are(shipped, text):
     assert [s.word for s in arrange(pool, {}, Typed(), 8)[0]] == ["a", "I", "u", "2", "the"]
 
 
+@pytest.mark.parametrize("text", [
+    "She said 'I do not speak much spanish' and left. He said 'I do not speak much spanish' too. "
+    "I do not speak much spanish",
+    "they call it 'the dogs' and 'the dogs' is what we say, the dogs"])
+def test_space_never_adds_a_quotes_closing_apostrophe(shipped, text):
+    # the text's own "spanish'" (a quote's end) made space turn "spanish" into it
+    session = typed(shipped, text)
+    assert session.autocorrection() is None
+    assert auto(shipped, "I like teh") == "the"
+
+
 @pytest.mark.parametrize("text", ["CALL", "CALL ME WHEN YOU GET HOME", "OMG YES", "THE BEST"])
 def test_a_word_typed_in_capitals_is_that_word_and_kept(shipped, text):
     # the training text seldom shouts "CALL": space turned it into "ALL"
