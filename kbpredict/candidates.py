@@ -325,7 +325,7 @@ class CandidateIndex:
         Typed in capitals, any case counts: "CALL" is the word call (the training text seldom
         shouts it, and space turned "CALL ME" into "ALL ME")."""
         spellings = {word, word[:1].lower() + word[1:], word[:1].upper() + word[1:]}
-        if case_mode(word) == 2:
+        if word.isupper() and case_mode(word) == 2:  # (isupper: C speed for the usual lower case)
             lower = word.lower()
             spellings.update((lower, lower[:1].upper() + lower[1:]))
         key = fold(word)

@@ -23,7 +23,6 @@ only on the text, so the guarantee above holds for it as well.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import re
@@ -306,22 +305,22 @@ class Session:
             return (recent is not None and recent.contains(word)) or (
                 personal_index is not None and personal_index.contains(word))
 
-        state = Typed(typed, self._sentence_start, self._previous_word,
-                      without_capitals=self._without_capitals, open_start=self._open_start,
-                      lowercase_i=self._lowercase_i)
+        found: dict = {}  # what is known of the typed word, for the Typed below
         if typed:
             scale = model_share
             if view is not None and len(view.index):
                 scale *= view.keep
-            state = dataclasses.replace(state, probability=index.probability(log_probs, typed) * scale)
+            found["probability"] = index.probability(log_probs, typed) * scale
         if typed and self.correct:
             corrections, whole = index.corrections(log_probs, typed, want, scale)
             # a word typed out in full is the user's when blocked, or glued to a symbol: a handle
             # or hashtag ("@mike", "#tbt"), a part of an address ("example.com/teh", "a_b")
-            protected = self._predictor.blocklist.blocks(typed) or self._committed[-1:] in _GLUED
-            unknown = math.exp(float(log_probs[index.unknown_id])) * scale
-            state = dataclasses.replace(state, unknown_probability=unknown, known=writes(typed),
-                                        protected=protected)
+            found.update(protected=self._predictor.blocklist.blocks(typed) or self._committed[-1:] in _GLUED,
+                         unknown_probability=math.exp(float(log_probs[index.unknown_id])) * scale,
+                         known=writes(typed))
+        state = Typed(typed, self._sentence_start, self._previous_word,
+                      without_capitals=self._without_capitals, open_start=self._open_start,
+                      lowercase_i=self._lowercase_i, **found)
         blocklist = self._predictor.blocklist
 
         def allows(word: str) -> bool:
