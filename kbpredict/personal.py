@@ -397,7 +397,7 @@ class PersonalModel:
                                     "FROM words", (now,)).fetchall()
         result = []
         for word, count, uses, last_used, confirmed in rows:
-            known = vocabulary is not None and not vocabulary.entry(word)[2]
+            known = vocabulary is not None and _known(vocabulary, word)
             result.append(LearnedWord(word, round(count, 3), uses, last_used, bool(confirmed),
                                       self._suggestable(uses, bool(confirmed), known)))
         result.sort(key=lambda w: (-w.count, w.word))
@@ -499,6 +499,11 @@ def _number_like(token: str) -> bool:
     return sum(ch.isdigit() for ch in token) >= NUMBER_DIGITS
 
 
+def _known(vocabulary: "CandidateIndex", word: str) -> bool:
+    """True if the model knows the learned word as it is offered ("Meeting" as meeting)."""
+    return not vocabulary.entry(vocabulary.inside_sentence(word))[2]
+
+
 def learnable_tokens(text: str) -> "list[str | None]":
     """The tokens of ``text`` that are learned, with None where a web or e-mail address was
     left out."""
@@ -575,7 +580,7 @@ class PersonalIndex:
         counts_of: dict[str, float] = {}
         spelled_as: dict[str, str] = {}
         for word, (count, uses, confirmed) in snapshot.words.items():
-            if count > 0 and model._suggestable(uses, confirmed, not vocabulary.entry(word)[2]):
+            if count > 0 and model._suggestable(uses, confirmed, _known(vocabulary, word)):
                 spelled = spelled_as[word] = vocabulary.inside_sentence(word)
                 counts_of[spelled] = counts_of.get(spelled, 0.0) + count
         kept = []

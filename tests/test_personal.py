@@ -67,6 +67,13 @@ def test_a_messages_first_word_is_offered_as_written_inside_a_sentence(personal)
     session = shipped.session(personal=personal)
     session.type("the room is ")
     assert "Meeting" not in [s.word for s in session.suggestions(8)]
+    # a word the model knows is suggestable after one use, also with a sentence's capital
+    # ("Homework" is not in the model's vocabulary, "homework" is)
+    session.reset()
+    session.type("Homework is done. ")
+    session.finish()
+    assert {w.word: w.suggestable for w in personal.words(shipped.index)}["Homework"]
+    assert "homework" in personal.index(shipped.index).surfaces
 
 
 @pytest.mark.parametrize("learn", ["text", "texts", "session"])
