@@ -346,15 +346,21 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # A correction is shown when it is more likely than every completion of what was typed:
     # otherwise the letters typed are most likely right, and its slot goes to a completion.
     # And a correction of a word the model knows must be a fair share as likely as that word:
-    # typed "really", "rallying" is no correction anyone needs.
-    floor = max(next((s.score for s in ranked if s.kind == COMPLETION), 0.0),
-                CORRECTION_MIN_SHARE * typed.probability)
-    # The typed letters with an apostrophe or a capital added need only that fair share: typed
-    # "is", "I's" is no correction ("want": wan't, "sounds": sound's), "dont" -> "don't" is.
-    least = COMPLETION_MIN_SHARE * typed.probability  # typed "and", Andreotti is no completion
+    # typed "really", "rallying" is no correction anyone needs. The typed letters with an
+    # apostrophe or a capital added need only that share: typed "is", "I's" is no correction
+    # ("want": wan't, "sounds": sound's), "dont" -> "don't" is. A completion of a whole word needs
+    # its own share: typed "and", Andreotti is no completion.
     fair = CORRECTION_MIN_SHARE * typed.probability
-    ranked = [s for s in ranked if (s.score >= least if s.kind == COMPLETION else s.kind != CORRECTION or s.score > floor
-                                    or _same_letters(s.word, word_key) and s.score >= fair)]
+    floor = max(next((s.score for s in ranked if s.kind == COMPLETION), 0.0), fair)
+
+    def worth_showing(s: Suggestion) -> bool:
+        if s.kind == COMPLETION:
+            return s.score >= COMPLETION_MIN_SHARE * typed.probability
+        if s.kind == CORRECTION:
+            return s.score > floor or (_same_letters(s.word, word_key) and s.score >= fair)
+        return True
+
+    ranked = [s for s in ranked if worth_showing(s)]
     if stands_for is not None and word_key in policy.keep and allows(stands_for.word.lower()):
         ranked = [stands_for] + [s for s in ranked if s.word != stands_for.word]  # "tmrw": tomorrow first
     auto = None

@@ -580,8 +580,9 @@ class PersonalIndex:
         counts_of: dict[str, float] = {}
         spelled_as: dict[str, str] = {}
         for word, (count, uses, confirmed) in snapshot.words.items():
-            if count > 0 and model._suggestable(uses, confirmed, _known(vocabulary, word)):
-                spelled = spelled_as[word] = vocabulary.inside_sentence(word)
+            spelled = vocabulary.inside_sentence(word)
+            if count > 0 and model._suggestable(uses, confirmed, not vocabulary.entry(spelled)[2]):
+                spelled_as[word] = spelled
                 counts_of[spelled] = counts_of.get(spelled, 0.0) + count
         kept = []
         for word, count in counts_of.items():

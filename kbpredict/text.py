@@ -67,8 +67,9 @@ _SPACES = " \t\n"
 
 def address_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     """(start, end) of each web or e-mail address (:data:`ADDRESS_RE`) in ``text[start:]``, found
-    around their marks ("://", "@", "www.") only: a text without one costs a few C-speed searches
-    (the pattern over 2,000 characters took 130 µs)."""
+    around their marks ("://", "@", "www." or "WWW.") only: a text without one costs a few C-speed
+    searches (the pattern over 2,000 characters took 130 µs; a case-blind search for "www." 9 µs,
+    so a mixed-case "Www." without "://" is the one address the pattern finds and this does not)."""
     found: set[tuple[int, int]] = set()
     for mark in _ADDRESS_MARKERS:
         j = text.find(mark, start)
