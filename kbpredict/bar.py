@@ -50,6 +50,11 @@ COMPLETION_MIN_SHARE = 0.001
 # alone is an initial or a list marker ("Dear Mr. " offered T, O and S), no word to tap. Digits
 # are numbers and stay.
 ONE_LETTER_WORDS = frozenset("aiu")
+# ... and in any language, a letter this common a word in lower case in the training text: "y" in
+# Spanish, "w" and "z" in Polish, "в" and "я" in Russian are among their languages' commonest
+# words. English's next commonest lower-case letters ("m", "s": initials and the debris of
+# abbreviations) have under 7e-5 of the shipped model's training text.
+ONE_LETTER_WORD_SHARE = 3e-4
 _PRONOUNS = {fold(w): w for w in sorted(PRONOUN_I) if "’" not in w}  # "im" -> "i'm"
 # English words that are also a contraction with its apostrophe left out: "its" is not "it's".
 # Any other spelling without the apostrophe ("dont", "thats") is the contraction, typed lazily;
@@ -80,7 +85,9 @@ class Autocorrect:
     variant_ratio: float = 3.0
     min_letters: int = 2
     # "I" whatever the model says: "i" -> "I", "im" -> "I'm", "ive" -> "I've" (as "i", "i'm" for a
-    # user who keeps writing "i", see casing.writes_lowercase_i)
+    # user who keeps writing "i", see casing.writes_lowercase_i). Empty for a model of a language
+    # without the pronoun (Polish and Czech "i" is "and"): then "i" is a word like any other, in
+    # the bar's spelling too (``CandidateIndex.pronoun_i``, see the Session)
     pronoun: frozenset = frozenset({"i", "im", "ive"})
     # a word of the capitals list typed in lower case gets its capital, as phone keyboards do, in a
     # text written with capitals (a user who writes without them keeps names in lower case, and a
@@ -235,6 +242,11 @@ def _spelled_so_here(variants: list[tuple[str, float]], proper: str) -> bool:
     return p_proper >= p_lower
 
 
+def _one_letter_word(letter: str, frequency: Callable[[str], float] | None) -> bool:
+    """True if the lower-case ``letter`` alone is a word to offer next ("a", "u"; Spanish "y")."""
+    return letter in ONE_LETTER_WORDS or (frequency is not None and frequency(letter) >= ONE_LETTER_WORD_SHARE)
+
+
 def _same_letters(spelled: str, word_key: str) -> bool:
     """The typed letters with an apostrophe, accent or case added ("dont" -> "don't", "i" -> "I")."""
     return fold(spelled) == word_key
@@ -275,6 +287,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     apostrophe = inner if "'" in inner else ""
     weight = case_weight(word, typed.sentence_start)
     mode = case_mode(word)
+    pronouns = PRONOUN_I if policy.pronoun else frozenset()  # a language without "I": no pronoun rules
     ranked: list[Suggestion] = []
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
     name = None  # the typed letters are a name of the capitals list, typed in lower case ("michael")
@@ -301,17 +314,17 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             continue
         proper = None if typed.without_capitals else capitalized(lower)
         if typed.open_start and not word and proper is None:
-            spelled = likeliest(variants)
+            spelled = likeliest(variants, pronouns)
         else:
             spelled = present(variants, word, typed.sentence_start, frequency, mode, proper,
-                              capitals=not typed.without_capitals)
-        if typed.lowercase_i and mode == 0 and lower in PRONOUN_I:
+                              capitals=not typed.without_capitals, pronouns=pronouns)
+        if typed.lowercase_i and mode == 0 and lower in pronouns:
             spelled = lower  # "i", "i'm": as this user writes them
         elif typed.without_capitals and lower == word_lower and spelled == word:
             # a name typed out in full, by a writer without capitals: its capital is offered
             # beside it ("london" -> London), and space leaves it as typed
             spelled = capitalized(lower) or spelled
-        if not word and len(lower) == 1 and lower.isalpha() and lower not in ONE_LETTER_WORDS:
+        if not word and len(lower) == 1 and lower.isalpha() and not _one_letter_word(lower, frequency):
             continue  # an initial ("Mr. T"), no word
         if word:
             if spelled == word:
@@ -319,8 +332,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             key = fold(lower)
             if key == word_key and _drops_a_mark(word, spelled):
                 continue  # the typed word without the accent the user typed: never a correction
-            if lower == word_lower and (typed.sentence_start or is_lowercase_word(variants, frequency, proper)) \
-                    and lower not in PRONOUN_I:
+            if lower == word_lower and lower not in pronouns and (
+                    typed.sentence_start or is_lowercase_word(variants, frequency, proper, pronouns)):
                 continue  # a capitalized copy of the typed word (a word of its own in lower case)
             kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION
             suggestion = Suggestion(spelled, p, kind)
@@ -367,10 +380,10 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     if word and replacements and not typed.protected:
         score, best = max(replacements, key=lambda r: r[0])
         if word_key in policy.pronoun:  # "I" whatever the model says ("...refundable im" -> "I'm", not "in")
-            best = next((s for _, s in replacements if s.word.lower() in PRONOUN_I and fold(s.word) == word_key),
+            best = next((s for _, s in replacements if s.word.lower() in pronouns and fold(s.word) == word_key),
                         best)
         letters = sum(ch.isalpha() for ch in word)
-        if word_key in policy.pronoun and best.word.lower() in PRONOUN_I:
+        if word_key in policy.pronoun and best.word.lower() in pronouns:
             auto = best  # "I" whether or not the text has it already
             ranked = [best] + [s for s in ranked if s is not best]  # "i" offers "I" first
         elif typed.known or word_key in policy.keep:

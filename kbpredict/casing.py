@@ -32,14 +32,20 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-# Words that end with a period without ending the sentence (lower case, inner periods kept).
+# Words that end with a period without ending the sentence (lower case, inner periods kept). Not
+# the words that also end sentences, where their abbreviation comes before a number, whose case
+# does not matter: "no" ("Oh no. " -- in the conversational training text a capital follows
+# "no." 1,701 times, a lower-case letter 63 times), "ca" ("Los Angeles, CA. "), "op" (Reddit's
+# "OP. "), "max", "min", "est", "nos".
 ABBREVIATIONS = frozenset(
     "mr mrs ms mx dr prof st sr jr rev gen col capt lt sgt hon gov sen rep pres fr "
-    "e.g i.e cf vs viz approx appt dept est min max no nos vol fig eq ref ca op ed eds "
+    "e.g i.e cf vs viz approx appt dept vol fig eq ref ed eds "
     "a.m p.m u.s u.k jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
     "mt ft ave blvd rd inc ltd co corp".split()
 )
-# "I" and its contractions are always capitalized.
+# "I" and its contractions are always capitalized -- in English: a model of a language whose
+# training text writes "i" more often than "I" (Polish and Czech "and", Italian "the") has no such
+# pronoun, and the functions below are given an empty set for it (``CandidateIndex.pronoun_i``).
 PRONOUN_I = frozenset({"i", "i'm", "i'll", "i've", "i'd", "i’m", "i’ll", "i’ve", "i’d"})
 
 # (a space after the mark is optional: accepting a suggestion there inserts it)
@@ -103,7 +109,7 @@ def writes_without_capitals(committed: str) -> bool:
 
 
 def inside_sentence(word: str, frequency: Callable[[str], float],
-                    capitalized: Callable[[str], str | None]) -> str:
+                    capitalized: Callable[[str], str | None], pronouns: frozenset = PRONOUN_I) -> str:
     """How ``word``, written with a capital to begin a sentence, is spelled inside one: "Meeting"
     -> "meeting", a word used in lower case (:func:`is_lowercase_word`: by ``frequency``, a
     spelling's share of the training text, and not in the capitals list, ``capitalized``).
@@ -114,7 +120,7 @@ def inside_sentence(word: str, frequency: Callable[[str], float],
     if not word[:1].isupper() or len(word) > 1 and not word[1:].islower():
         return word  # lower case already, all capitals ("NASA"), or a case of its own ("McDonald")
     lower = word.lower()
-    return lower if is_lowercase_word([(word, 1.0)], frequency, capitalized(lower)) else word
+    return lower if is_lowercase_word([(word, 1.0)], frequency, capitalized(lower), pronouns) else word
 
 
 def case_mode(typed: str) -> int:
@@ -134,11 +140,12 @@ def capitalize(word: str) -> str:
     return word
 
 
-def own_case(variants: list[tuple[str, float]]) -> str:
+def own_case(variants: list[tuple[str, float]], pronouns: frozenset = PRONOUN_I) -> str:
     """The word's own spelling from its case variants (spelling, probability), likeliest first:
-    the lower-case one when it holds at least ``LOWER_SHARE`` of their probability."""
+    the lower-case one when it holds at least ``LOWER_SHARE`` of their probability; "I" (one of
+    ``pronouns``) is "I"."""
     best = variants[0][0]
-    if best.lower() in PRONOUN_I:
+    if best.lower() in pronouns:
         return capitalize(best.lower())
     if best[:1].islower() or len(variants) == 1:
         return best
@@ -157,15 +164,15 @@ def by_text(variants: list[tuple[str, float]], frequency: Callable[[str], float]
     return counted if counted[0][1] > 0 else variants
 
 
-def likeliest(variants: list[tuple[str, float]]) -> str:
+def likeliest(variants: list[tuple[str, float]], pronouns: frozenset = PRONOUN_I) -> str:
     """The spelling the model gives most probability here ("said" after '"Oh!"', "He" after
-    "..."), likeliest first in ``variants``; "I" is always "I"."""
+    "..."), likeliest first in ``variants``; "I" (one of ``pronouns``) is always "I"."""
     best = variants[0][0]
-    return capitalize(best.lower()) if best.lower() in PRONOUN_I else best
+    return capitalize(best.lower()) if best.lower() in pronouns else best
 
 
 def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[str], float] | None = None,
-                      proper: str | None = None) -> bool:
+                      proper: str | None = None, pronouns: frozenset = PRONOUN_I) -> bool:
     """True if the word is used in lower case (as opposed to only as a name, or "I").
 
     ``frequency`` (a spelling's share of the training text) decides when it knows the word: the
@@ -173,7 +180,7 @@ def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[st
     symbol, "x bad" -> "Bad", "BAD") without "bad" being any less a lower-case word. A word of the
     capitals list (``proper``, its spelling there) is not.
     """
-    if proper is not None or variants[0][0].lower() in PRONOUN_I:
+    if proper is not None or variants[0][0].lower() in pronouns:
         return False
     if frequency is not None:
         variants = by_text(variants, frequency)
@@ -183,7 +190,7 @@ def is_lowercase_word(variants: list[tuple[str, float]], frequency: Callable[[st
 
 def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
             frequency: Callable[[str], float] | None = None, mode: int | None = None,
-            proper: str | None = None, capitals: bool = True) -> str:
+            proper: str | None = None, capitals: bool = True, pronouns: frozenset = PRONOUN_I) -> str:
     """How the bar spells a word, given its case variants, what is typed and where.
 
     Lower-case letters typed at a sentence start ask for the word's own case, which the model's
@@ -196,21 +203,22 @@ def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
     the model knows in lower case so ("david", and "that's" where the model expects a sentence
     to start). ``proper``: the word's
     spelling in the capitals list, its own case wherever it is ("Michael"). ``mode``:
-    ``case_mode(typed)``, when the caller has it already.
+    ``case_mode(typed)``, when the caller has it already. ``pronouns``: the spellings of an
+    always-capitalized "I" (none for a language without one).
     """
     mode = case_mode(typed) if mode is None else mode
     if proper is not None:
         word = proper
     elif typed and mode == 0 and frequency is not None and sentence_start:
-        word = own_case(by_text(variants, frequency))
+        word = own_case(by_text(variants, frequency), pronouns)
     else:
-        word = own_case(variants)
+        word = own_case(variants, pronouns)
         if typed and mode == 0 and not word[:1].islower():
             if not capitals:  # a writer without capitals: no capital the model guessed ("That's")
-                if word.lower() not in PRONOUN_I:  # ("I'm" stays, unless the user writes "i")
+                if word.lower() not in pronouns:  # ("I'm" stays, unless the user writes "i")
                     word = next((s for s, _ in variants if s[:1].islower()), word)
             elif frequency is not None:
-                written = own_case(by_text(variants, frequency))
+                written = own_case(by_text(variants, frequency), pronouns)
                 if written[:1].islower():
                     word = written
     if mode == 2:

@@ -113,7 +113,8 @@ class Session:
         self.adapt = adapt
         self.incognito = incognito
         self.correct = correct
-        self._policy = Autocorrect()
+        # a model of a language without the pronoun "I" (its "i" is "and"): no pronoun rules
+        self._policy = Autocorrect() if predictor.index.pronoun_i else Autocorrect(pronoun=frozenset())
         self.personal = personal
         self._personal_index = personal.index(predictor.index) if personal is not None else None
         self._accepted: set[str] = set()  # words taken from the bar: learned as confirmed

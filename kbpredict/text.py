@@ -95,20 +95,27 @@ def clean_token(token: str) -> str:
     return unicodedata.normalize("NFC", token).replace("\u2019", "'")
 
 
-_ACCENTS_RE = re.compile("[\u0300-\u036f]")  # combining diacritics of Latin, Greek, Cyrillic
+# The combining diacritics of Latin, Greek and Cyrillic, but not the breve of Cyrillic й and ў:
+# those are letters of their own with their own keys ("мой" and "мои" are different words).
+_ACCENTS_RE = re.compile("[\u0300-\u0305\u0307-\u036f]|(?<![\u0438\u0443])\u0306")
+# Latin letters with a stroke or a ligature that Unicode does not decompose, as they are typed on
+# a keyboard without them: "strasse" finds Straße, "lodz" Łódź, "oresund" Øresund.
+_PLAIN_LETTERS = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "đ": "d", "æ": "ae", "œ": "oe", "ı": "i",
+                                "þ": "th", "ð": "d", "ħ": "h", "ŧ": "t"})
 
 
 def fold(text: str) -> str:
     """The key words are matched by: lower case, no accents, no apostrophes.
 
-    ``"Don't"`` -> ``"dont"``, ``"Zürich"`` -> ``"zurich"``, ``"CAFÉ"`` -> ``"cafe"``: so typing
-    ``dont``, ``im`` or ``zur`` finds don't, I'm and Zürich, as on a phone keyboard. Only the
-    diacritics of the Latin, Greek and Cyrillic scripts are dropped; other scripts' marks (an Indic
-    vowel sign) are letters of the word and stay.
+    ``"Don't"`` -> ``"dont"``, ``"Zürich"`` -> ``"zurich"``, ``"CAFÉ"`` -> ``"cafe"``,
+    ``"Straße"`` -> ``"strasse"``, ``"Łódź"`` -> ``"lodz"``: so typing ``dont``, ``im`` or ``zur``
+    finds don't, I'm and Zürich, as on a phone keyboard. Only the diacritics of the Latin, Greek
+    and Cyrillic scripts are dropped (not the breve of Cyrillic й and ў, letters of their own);
+    other scripts' marks (an Indic vowel sign) are letters of the word and stay.
     """
     key = text.lower()
     if not key.isascii():
-        key = _ACCENTS_RE.sub("", unicodedata.normalize("NFD", key))
+        key = _ACCENTS_RE.sub("", unicodedata.normalize("NFD", key)).translate(_PLAIN_LETTERS)
         key = unicodedata.normalize("NFC", key.replace("\u2019", "'"))
     return key.replace("'", "") if "'" in key else key
 

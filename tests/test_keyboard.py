@@ -111,7 +111,8 @@ def test_abbreviations_do_not_end_a_sentence(text):
     assert not at_sentence_start(text)
 
 
-@pytest.mark.parametrize("text", ["Hi. ", "Hi.", "what? ", "Wow! ", "line\n", "", 'He said "no." '])
+@pytest.mark.parametrize("text", ["Hi. ", "Hi.", "what? ", "Wow! ", "line\n", "", 'He said "no." ', "Oh no. ",
+                                  "I said no. ", "LA, CA. ", "wait 5 min. ", "turned it up to the max. "])
 def test_sentence_ends(text):
     assert at_sentence_start(text)
 

@@ -7,6 +7,7 @@ from kbpredict.text import (
     ADDRESS_RE,
     END_OF_LINE,
     address_spans,
+    fold,
     is_word,
     is_word_char,
     is_suggestable,
@@ -31,6 +32,16 @@ def test_other_scripts_marks_and_emoji():
     assert tokenize("cafe\u0301") == ["café"]  # NFC
     assert tokenize("ok 👍🏽!") == ["ok", "👍", "🏽", "!"]
     assert tokenize("Привет, мир") == ["Привет", ",", "мир"]
+
+
+def test_fold_matches_letters_as_a_keyboard_without_them_types_them():
+    assert fold("Don't") == "dont" and fold("CAFÉ") == "cafe" and fold("Zürich") == "zurich"
+    # letters Unicode does not decompose: German, Polish, Nordic, French, Turkish
+    assert [fold(w) for w in ("Straße", "Łódź", "Øresund", "Æsir", "Œuvre", "ılık")] == \
+        ["strasse", "lodz", "oresund", "aesir", "oeuvre", "ilik"]
+    assert fold("Ёлка") == "елка"  # Russian writes ё as е
+    # ... but Cyrillic й and ў are letters of their own: "мой" (my) is not "мои" (my, plural)
+    assert fold("мой") != fold("мои") and fold("ЙОД") == "йод" and fold("ў") == "ў"
 
 
 def test_control_characters_separate_and_line_breaks_are_tokens():

@@ -1,0 +1,94 @@
+"""A model trained on another language than English: the runtime's English rules stay out of its way.
+
+The tests train the 'test' preset on a small Polish text they write themselves, as someone
+training kbpredict for their language would (README: "Train and export your own model").
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.conftest import train_model
+
+NOUNS = ["chleb", "mleko", "kawę", "gazetę", "książkę"]
+PLACES = ["sklepie", "Łodzi", "Krakowie", "pracy", "szkole"]
+NAMES = ["Ania", "Łukasz", "Paweł", "Zosia"]
+DAYS = ["sobotę", "niedzielę", "piątek"]
+
+
+def polish(count: int, seed: int) -> str:
+    """``count`` sentences of a few templates, four to a line. "i" is "and", "w" "in", "z" "with"."""
+    rng = random.Random(seed)
+    sentences = []
+    for _ in range(count):
+        noun, other, place = rng.choice(NOUNS), rng.choice(NOUNS), rng.choice(PLACES)
+        name, day = rng.choice(NAMES), rng.choice(DAYS)
+        sentences.append(rng.choice([
+            f"Kupiłem {noun} i {other} w {place}.",
+            f"Idę z {name} do pracy w {day}.",
+            f"{name} i {rng.choice(NAMES)} są w {place}.",
+            f"Czy masz czas w {day}?",
+            f"Mam {rng.randrange(2, 9)} {noun} w domu, a {name} nie.",
+        ]))
+    return "\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)) + "\n"
+
+
+@pytest.fixture(scope="module")
+def polish_model(tmp_path_factory):
+    from export.exporter import export_bundle
+    from kbpredict import Predictor
+
+    corpus = tmp_path_factory.mktemp("polish")
+    (corpus / "train.txt").write_text(polish(1200, seed=1), encoding="utf-8")
+    (corpus / "valid.txt").write_text(polish(120, seed=2), encoding="utf-8")
+    run = train_model(corpus, tmp_path_factory.mktemp("polish-run"))
+    out = tmp_path_factory.mktemp("polish-bundle")
+    export_bundle(str(run / "best.pt"), str(out))
+    return Predictor.load(out)
+
+
+def typed(predictor, text: str):
+    session = predictor.session()
+    session.type(text)
+    return session
+
+
+def bar(predictor, text: str, k: int = 3) -> list[str]:
+    return [s.word for s in typed(predictor, text).suggestions(k)]
+
+
+def test_i_is_a_word_like_any_other_where_the_language_has_no_pronoun_i(polish_model):
+    # Polish "i" is "and": the English rules made it "I" in the bar and space turned it into "I"
+    assert not polish_model.index.pronoun_i
+    assert "i" in bar(polish_model, "Kupiłem chleb ")
+    assert "I" not in bar(polish_model, "Kupiłem chleb ", k=8)
+    assert typed(polish_model, "Kupiłem chleb i").autocorrection() is None
+    assert "I" not in bar(polish_model, "Kupiłem chleb i", k=8)
+
+
+def test_a_common_one_letter_word_of_the_language_is_a_next_word(polish_model):
+    # "w" ("in") is one of Polish's commonest words, no initial
+    assert "w" in bar(polish_model, "Kupiłem chleb i mleko ")
+    assert "z" in bar(polish_model, "Kupiłem chleb ", k=8)  # ("with") less likely there, still a word
+
+
+def test_letters_without_their_stroke_find_the_word(polish_model):
+    # typed on a keyboard without Polish letters, "l" stands for "ł", as "z" for "ż" or "ź"
+    assert typed(polish_model, "Kupilem").autocorrection().word == "Kupiłem"
+    assert "Łodzi" in bar(polish_model, "Ania i Zosia są w Lo")
+
+
+def test_the_english_model_keeps_its_pronoun(shipped_model):
+    assert shipped_model.index.pronoun_i
+    session = typed(shipped_model, "so i")
+    assert session.autocorrection().word == "I"
+
+
+@pytest.fixture(scope="module")
+def shipped_model():
+    from kbpredict import Predictor
+
+    return Predictor.load()
+
