@@ -55,6 +55,7 @@ _OPEN_END_RE = re.compile(r"(?:\.\.\.|…|[?!][\"'”’])\s*$")
 # the pronoun "I" / "i", alone or with its contractions ("i.e." is not one)
 _PRONOUN_RE = re.compile(r"(?<![\w'’])([iI])(?:['’](?:m|ll|ve|d))?(?![\w'’]|\.\w)")
 _TAIL = 64  # characters of committed text a decision looks at: bounded work on any text
+_OPENERS = "\"'“‘«([¿¡"  # what may open a sentence before its first word
 
 _STYLE_TAIL = 200  # characters of committed text that show whether the user writes capitals
 
@@ -65,8 +66,13 @@ LOWER_SHARE = 0.2
 def at_sentence_start(committed: str) -> bool:
     """True if a word typed after ``committed`` (the text before the word being typed) starts a
     sentence: the start of the text, after a line break, or after ``. ? !`` -- but
-    not after an abbreviation such as ``Mr.`` or ``e.g.``."""
+    not after an abbreviation such as ``Mr.`` or ``e.g.``. An opening quote or bracket, or
+    Spanish ``¿ ¡``, typed where a sentence starts keeps it starting ('Hi. "Great', '¿Qué')."""
     tail = committed[-_TAIL:]
+    opened = tail.rstrip(_OPENERS)
+    if len(opened) < len(tail) and (not opened or opened[-1].isspace()):
+        committed = committed[: len(committed) - len(tail) + len(opened)]
+        tail = committed[-_TAIL:]
     stripped = tail.rstrip(" \t")
     if not stripped.strip():
         return len(committed) <= _TAIL or "\n" in tail  # only spaces: the start, or a blank line

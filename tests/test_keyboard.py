@@ -112,9 +112,21 @@ def test_abbreviations_do_not_end_a_sentence(text):
 
 
 @pytest.mark.parametrize("text", ["Hi. ", "Hi.", "what? ", "Wow! ", "line\n", "", 'He said "no." ', "Oh no. ",
-                                  "I said no. ", "LA, CA. ", "wait 5 min. ", "turned it up to the max. "])
+                                  "I said no. ", "LA, CA. ", "wait 5 min. ", "turned it up to the max. ",
+                                  'Hi. "', "Great. (", '"', "Hola. ¿", "Hola. ¡"])
 def test_sentence_ends(text):
     assert at_sentence_start(text)
+
+
+@pytest.mark.parametrize("text", ['She said, "', "He said (", "the word 'ok' or '", "go to Mr. ("])
+def test_a_quote_or_bracket_opened_mid_sentence_is_no_sentence_start(text):
+    assert not at_sentence_start(text)
+
+
+def test_after_an_opening_quote_at_a_sentence_start_the_bar_is_capitalized(shipped):
+    # it offered "you" after "Great. (": the bracket hid the sentence start
+    words = bar(shipped, "Great. (", k=8)
+    assert words and all(w[0].isupper() or not w[0].isalpha() for w in words), words
 
 
 def test_after_an_abbreviation_the_bar_is_not_capitalized(shipped):
