@@ -336,11 +336,13 @@ class Session:
 
     def _stands_for(self, typed: str, log_probs: np.ndarray, scale: float) -> Suggestion | None:
         """The word that typed chat shorthand is short for ("tmrw" -> tomorrow), as a
-        correction of it, or None."""
+        correction of it, or None (also for a word the model does not know: the shorthand list
+        is English, and a model of another language has no "tomorrow" to offer)."""
         word = expansion(typed) if typed else None
         if word is None:
             return None
-        return Suggestion(word, self._predictor.index.probability(log_probs, word) * scale, CORRECTION)
+        p = self._predictor.index.probability(log_probs, word)
+        return Suggestion(word, p * scale, CORRECTION) if p > 0 else None
 
     # -- internals ------------------------------------------------------------------------------
     def _set_text(self, text: str, common: int) -> None:

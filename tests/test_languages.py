@@ -80,6 +80,11 @@ def test_letters_without_their_stroke_find_the_word(polish_model):
     assert "Łodzi" in bar(polish_model, "Ania i Zosia są w Lo")
 
 
+def test_english_shorthand_offers_no_word_the_model_does_not_know(polish_model, shipped_model):
+    assert "tomorrow" not in bar(polish_model, "Kupiłem tmr", k=8)
+    assert bar(shipped_model, "see you tmr")[0] == "tomorrow"
+
+
 def test_the_english_model_keeps_its_pronoun(shipped_model):
     assert shipped_model.index.pronoun_i
     session = typed(shipped_model, "so i")
