@@ -19,7 +19,7 @@ import numpy as np
 
 from .casing import PRONOUN_I, case_mode, inside_sentence
 from .text import fold, fold_all
-from .typos import TypoIndex
+from .typos import ErrorModel, TypoIndex
 
 if TYPE_CHECKING:
     from .personal import PersonalView
@@ -208,10 +208,11 @@ class CandidateIndex:
             found = self._inside[word] = inside_sentence(word, self.frequency, self.capitalized, self._pronouns)
         return found
 
-    def typos(self) -> TypoIndex:
-        """The index of words one slip away, built on first use (~30 ms for 50k words)."""
+    def typos(self, errors: ErrorModel | None = None) -> TypoIndex:
+        """The index of words one slip away, built on first use (~30 ms for 50k words) with the
+        error model ``errors`` (default: :class:`~kbpredict.typos.ErrorModel`, QWERTY)."""
         if self._typos is None:
-            self._typos = TypoIndex(self._keys, correctable=self._correctable)
+            self._typos = TypoIndex(self._keys, errors, correctable=self._correctable)
         return self._typos
 
     def pool(self, log_probs: np.ndarray, prefix: str, want: int, recent: "RecentWords | None" = None,

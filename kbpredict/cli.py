@@ -21,13 +21,17 @@ from .errors import KbpredictError
 MODEL_HELP = "model bundle directory (default: the shipped model)"
 ADAPT_HELP = "don't mix the text's own words into the suggestions (the model alone)"
 PERSONAL_HELP = "the personal model file (default: personal.sqlite3 in your user data directory)"
+# kbpredict.typos.LAYOUTS' names (not imported: `kbpredict --help` loads no numpy)
+LAYOUT_NAMES = ("qwerty", "qwertz", "azerty", "jcuken")
+layout_option = click.option("--layout", type=click.Choice(LAYOUT_NAMES, case_sensitive=False), default="qwerty",
+                             show_default=True, help="your keyboard's layout: slips onto a neighbouring key cost less")
 
 
-def _load(model: str | None, threads: int = 1):
+def _load(model: str | None, threads: int = 1, layout: str = "qwerty"):
     from .predictor import Predictor
 
     try:
-        return Predictor.load(model, threads=threads)
+        return Predictor.load(model, threads=threads, layout=layout)
     except KbpredictError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -52,8 +56,9 @@ def cli() -> None:
 @click.option("--personal", "personal_path", type=click.Path(dir_okay=False), default=None, help=PERSONAL_HELP)
 @click.option("--no-learn", is_flag=True, help="leave your learned words out (the personal model is never written here)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
+@layout_option
 def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, personal_path: str | None,
-            no_learn: bool, as_json: bool) -> None:
+            no_learn: bool, as_json: bool, layout: str) -> None:
     """Suggest the next word (after a space) or complete the word TEXT ends with.
 
     TEXT is the text before the cursor; "-" reads it from standard input. Your learned words
@@ -63,7 +68,7 @@ def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, 
         text = sys.stdin.read()
         if text.endswith("\n"):  # echo's newline ends the input, it is not a line break typed
             text = text[:-1]
-    predictor = _load(model, threads)
+    predictor = _load(model, threads, layout)
     personal = None if no_learn else _personal(personal_path, create=False)
     started = time.perf_counter()
     session = predictor.session(adapt=not no_adapt, personal=personal, incognito=True)
@@ -210,7 +215,9 @@ def _personal(path: str | None, create: bool = True):
 @click.option("--personal", "personal_path", type=click.Path(dir_okay=False), default=None, help=PERSONAL_HELP)
 @click.option("--incognito", is_flag=True, help="use your learned words but learn nothing from this text")
 @click.option("--no-learn", is_flag=True, help="no personal model at all: neither read nor write it")
-def demo(model: str | None, no_adapt: bool, personal_path: str | None, incognito: bool, no_learn: bool) -> None:
+@layout_option
+def demo(model: str | None, no_adapt: bool, personal_path: str | None, incognito: bool, no_learn: bool,
+         layout: str) -> None:
     """Live autocomplete: type, and see the top 3 suggestions as you go (Ctrl-D quits).
 
     Your words are learned when you quit (unless --incognito or --no-learn), into the personal
@@ -222,7 +229,7 @@ def demo(model: str | None, no_adapt: bool, personal_path: str | None, incognito
         raise click.ClickException("the demo needs prompt_toolkit: pip install 'kbpredict[demo]'") from None
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise click.ClickException("the demo needs an interactive terminal; try: kbpredict predict \"TEXT\"")
-    predictor = _load(model)
+    predictor = _load(model, layout=layout)
     # Incognito reads the personal model if there is one; it never creates the file.
     personal = None if no_learn else _personal(personal_path, create=not incognito)
     text, learned = run_demo(predictor, adapt=not no_adapt, personal=personal, incognito=incognito)
@@ -333,7 +340,9 @@ def words(personal_path: str | None, forget_words, block_words, unblock_words, c
 @click.option("--no-learn", is_flag=True, help="no personal model: neither read nor write it (its ops answer an error)")
 @click.option("--max-sessions", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="sessions open at once")
-def serve(model: str | None, threads: int, personal_path: str | None, no_learn: bool, max_sessions: int) -> None:
+@layout_option
+def serve(model: str | None, threads: int, personal_path: str | None, no_learn: bool, max_sessions: int,
+          layout: str) -> None:
     """Serve apps in any language: JSON lines on stdin, one response line each on stdout.
 
     {"id": 1, "op": "open", "session": "s"} then {"id": 2, "op": "type", "session": "s", "text": "h"}
@@ -341,7 +350,7 @@ def serve(model: str | None, threads: int, personal_path: str | None, no_learn: 
     """
     from .serve import run
 
-    predictor = _load(model, threads)
+    predictor = _load(model, threads, layout)
     personal = None if no_learn else _personal(personal_path)
     sys.exit(run(predictor, personal, max_sessions=max_sessions))
 

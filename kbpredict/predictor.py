@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from .errors import (DefaultModelMissingError, InvalidArgumentError, ModelCorrup
 from .lm import OnnxLanguageModel, State
 from .personal import PersonalModel
 from .session import Session
+from .typos import ErrorModel, layout_neighbours, layout_rows
 from .vocab import Vocabulary
 
 
@@ -67,7 +68,8 @@ class Predictor:
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
-             block_offensive: bool = True, verify_parity: bool = True, model_format: str = "onnx") -> "Predictor":
+             block_offensive: bool = True, verify_parity: bool = True, model_format: str = "onnx",
+             layout: str | Sequence[str] = "qwerty") -> "Predictor":
         """Load a bundle directory; ``None`` loads the default model shipped with kbpredict.
 
         Every file's size and sha256 are checked against ``model.json`` (``verify=False`` skips
@@ -78,7 +80,11 @@ class Predictor:
         (``verify_parity=False`` loads it anyway, for inspection: ``python -m export.verify``).
         ``model_format="ort"`` runs the bundle's ``model.ort`` (written by ``python -m export.mobile``,
         what onnxruntime's mobile builds load) instead of ``model.onnx``: the same outputs.
+        ``layout``: the keyboard the user types on, for the cost of hitting a neighbouring key:
+        ``"qwerty"``, ``"qwertz"``, ``"azerty"``, ``"jcuken"`` (Russian), or the rows of letter
+        keys, top first (``kbpredict.typos.LAYOUTS``).
         """
+        neighbours = layout_neighbours(layout_rows(layout))  # (a wrong layout fails before the work)
         # Loading builds ~100k objects (the word index), and on the way the garbage collector would
         # run a few full collections over every object of the process: 10-50 ms of the ~110 ms
         # load, measured. Nothing it builds is cyclic garbage, so it runs without the collector
@@ -86,14 +92,15 @@ class Predictor:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            return cls._load(path, threads, verify, block_offensive, verify_parity, model_format)
+            return cls._load(path, threads, verify, block_offensive, verify_parity, model_format,
+                             ErrorModel(neighbours=neighbours))
         finally:
             if collecting:
                 gc.enable()
 
     @classmethod
     def _load(cls, path: str | Path | None, threads: int, verify: bool, block_offensive: bool, verify_parity: bool,
-              model_format: str) -> "Predictor":
+              model_format: str, errors: ErrorModel) -> "Predictor":
         if model_format not in ("onnx", "ort"):
             raise InvalidArgumentError(f"model_format must be 'onnx' or 'ort', not {model_format!r}")
         if path is None:
@@ -145,7 +152,7 @@ class Predictor:
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
                                vocab.log_frequencies(), capitals)
         index.shorthand = lexicon.shorthand_keys()
-        index.typos()  # built now, not on the first keystroke
+        index.typos(errors)  # built now, not on the first keystroke
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=Blocklist.shipped(enabled=bool(block_offensive)))

@@ -30,9 +30,12 @@ import bisect
 import functools
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 import numpy as np
+
+from .errors import InvalidArgumentError
 
 _MASK = (1 << 64) - 1
 _BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64
@@ -44,14 +47,21 @@ _PREFIX_END = "\U0010ffff"
 _BUILD_ROWS = 4096  # keys hashed together at load
 _POWERS = np.asarray([pow(_BASE, k, 1 << 64) for k in range(_MAX_LENGTH)], dtype=np.uint64)  # B^k mod 2**64
 
-# QWERTY rows and their stagger, in key widths; two keys are neighbours if their centres are
-# at most 1.2 key widths apart (up to 6 neighbours each).
-_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
-_STAGGER = (0.0, 0.5, 1.0)
+# The letter rows of phone keyboard layouts. Each row is staggered half a key width further right
+# than the one above it; two keys are neighbours if their centres are at most 1.2 key widths apart
+# (up to 6 neighbours each). An app passes its layout to ``Predictor.load(layout=...)``: a name
+# here, or its own rows of letters.
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "qwerty": ("qwertyuiop", "asdfghjkl", "zxcvbnm"),
+    "qwertz": ("qwertzuiopü", "asdfghjklöä", "yxcvbnm"),  # German, Austrian, Swiss, Czech, ...
+    "azerty": ("azertyuiop", "qsdfghjklm", "wxcvbn"),  # French, Belgian
+    "jcuken": ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю"),  # Russian ЙЦУКЕН
+}
 
 
-def _neighbours() -> dict[str, frozenset[str]]:
-    where = {ch: (r, c + _STAGGER[r]) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+def layout_neighbours(rows: Sequence[str]) -> dict[str, frozenset[str]]:
+    """Each letter's neighbouring keys on a keyboard with these rows of letters (top first)."""
+    where = {ch: (r, c + 0.5 * r) for r, row in enumerate(rows) for c, ch in enumerate(row)}
     found = {}
     for a, (ra, ca) in where.items():
         found[a] = frozenset(b for b, (rb, cb) in where.items()
@@ -59,7 +69,28 @@ def _neighbours() -> dict[str, frozenset[str]]:
     return found
 
 
-NEIGHBOURS = _neighbours()
+def layout_rows(layout: str | Sequence[str]) -> tuple[str, ...]:
+    """The rows of ``layout``: a name of :data:`LAYOUTS` (any case; "йцукен" too), or rows of
+    letters (lower case, each letter once). Anything else is an :class:`InvalidArgumentError`."""
+    if isinstance(layout, str):
+        name = {"йцукен": "jcuken"}.get(layout.strip().lower(), layout.strip().lower())
+        if name not in LAYOUTS:
+            raise InvalidArgumentError(f"unknown keyboard layout {layout!r}: one of {', '.join(LAYOUTS)}, "
+                                       "or the rows of letter keys, top first")
+        return LAYOUTS[name]
+    try:
+        rows = tuple(layout)
+    except TypeError:
+        rows = None
+    if not rows or not all(isinstance(row, str) and row for row in rows):
+        raise InvalidArgumentError(f"a keyboard layout is a name or rows of letters, not {layout!r}")
+    letters = "".join(rows)
+    if len(set(letters)) != len(letters) or letters != letters.lower() or not all(ch.isalpha() for ch in letters):
+        raise InvalidArgumentError(f"layout rows must hold lower-case letters, each once: {rows!r}")
+    return rows
+
+
+NEIGHBOURS = layout_neighbours(LAYOUTS["qwerty"])
 
 
 @dataclass(frozen=True)
@@ -82,9 +113,11 @@ class ErrorModel:
     # a letter dropped here and one added there is often one slip of the mind (the wrong letter
     # doubled: "tommorow"), cheaper than two independent slips
     two_edits_discount: float = 3.0
+    # each letter's neighbouring keys (:func:`layout_neighbours`; QWERTY by default)
+    neighbours: Mapping[str, frozenset[str]] = field(default_factory=lambda: NEIGHBOURS, compare=False)
 
     def adjacent(self, a: str, b: str) -> bool:
-        return b in NEIGHBOURS.get(a, ())
+        return b in self.neighbours.get(a, ())
 
     def substitution(self, wanted: str, typed: str) -> float:
         return self.substitute_neighbour if self.adjacent(wanted, typed) else self.substitute
@@ -253,7 +286,7 @@ class TypoIndex:
             if typed[i] != typed[i + 1]:
                 add(typed[:i] + typed[i + 1] + typed[i] + typed[i + 2 :], errors.transpose)
         for i in range(1, n):  # a slip on the first letter is rare and its slices are large
-            for other in NEIGHBOURS.get(typed[i], ()):
+            for other in errors.neighbours.get(typed[i], ()):
                 add(typed[:i] + other + typed[i + 1 :], errors.substitute_neighbour)
             add(typed[:i] + typed[i + 1 :], errors.insertion(typed, i))
         keys = self._keys

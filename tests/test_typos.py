@@ -3,11 +3,13 @@
 import random
 import string
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.typos import make_typo, samples
-from kbpredict.typos import NEIGHBOURS, ErrorModel, TypoIndex
+from kbpredict.errors import InvalidArgumentError
+from kbpredict.typos import LAYOUTS, NEIGHBOURS, ErrorModel, TypoIndex, layout_neighbours, layout_rows
 
 WORDS = sorted({"the", "they", "then", "there", "their", "three", "tomorrow", "tomato", "friend", "fiend",
                 "receive", "relieve", "because", "beacon", "how", "hoe", "what", "wheat", "you", "yo", "go",
@@ -101,6 +103,41 @@ def test_prefixes_complete_a_slipped_prefix():
 def test_neighbours_are_symmetric_and_local():
     assert all(a in NEIGHBOURS[b] for a in NEIGHBOURS for b in NEIGHBOURS[a])
     assert NEIGHBOURS["g"] == {"t", "y", "f", "h", "v", "b"}
+    for name, rows in LAYOUTS.items():
+        near = layout_neighbours(rows)
+        assert set(near) == set("".join(rows)), name
+        assert all(a in near[b] for a in near for b in near[a]) and all(1 < len(v) <= 6 for v in near.values()), name
+    assert layout_neighbours(LAYOUTS["qwertz"])["z"] == {"t", "u", "g", "h"}  # where QWERTY has "y"
+    assert layout_neighbours(LAYOUTS["azerty"])["a"] == {"z", "q"}
+
+
+def test_the_layout_decides_which_slips_are_a_neighbouring_key():
+    qwerty, jcuken = ErrorModel(), ErrorModel(neighbours=layout_neighbours(layout_rows("ЙЦУКЕН")))
+    assert jcuken.substitution("т", "р") == jcuken.substitute_neighbour < qwerty.substitution("т", "р")
+    assert qwerty.substitution("t", "r") == qwerty.substitute_neighbour < jcuken.substitution("t", "r")
+    words = sorted(["привет", "приветствие", "прилив"])
+
+    def cost(errors: ErrorModel) -> float:  # of "привер" as a slip in typing привет
+        return min(c for lo, hi, c in TypoIndex(words, errors).prefixes("привер") if "привет" in words[lo:hi])
+
+    # the last letter hit its neighbour on a Russian keyboard; elsewhere it is an extra letter
+    assert cost(jcuken) == jcuken.substitute_neighbour < cost(qwerty)
+
+
+@pytest.mark.parametrize("layout", ["dvorak", "", 5, [], [""], ["ab", "bc"], ["AB"], ["a1"]])
+def test_a_wrong_layout_is_a_clear_error(layout):
+    from kbpredict import Predictor
+
+    with pytest.raises(InvalidArgumentError):
+        layout_rows(layout)
+    with pytest.raises(InvalidArgumentError, match="layout"):
+        Predictor.load(layout=layout)
+
+
+def test_the_cli_offers_every_layout():
+    from kbpredict.cli import LAYOUT_NAMES
+
+    assert LAYOUT_NAMES == tuple(LAYOUTS)
 
 
 def test_the_bench_makes_one_realistic_typo_each():
