@@ -23,6 +23,7 @@ only on the text, so the guarantee above holds for it as well.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -113,12 +114,11 @@ class Session:
         self.adapt = adapt
         self.incognito = incognito
         self.correct = correct
-        # a model of a language without the pronoun "I" (its "i" is "and"): no pronoun rules
-        self._policy = Autocorrect() if predictor.index.pronoun_i else Autocorrect(pronoun=frozenset())
         self.personal = personal
         self._personal_index = personal.index(predictor.index) if personal is not None else None
         self._accepted: set[str] = set()  # words taken from the bar: learned as confirmed
         self._predictor = predictor
+        self._policy = self._fitted(Autocorrect())
         self._committed = ""
         self._word = ""
         # the tokens of the committed text's tail
@@ -152,8 +152,15 @@ class Session:
         if not isinstance(policy, Autocorrect):
             raise InvalidArgumentError(f"autocorrect_policy must be an Autocorrect, not {policy!r}")
         with self._lock:
-            self._policy = policy
+            self._policy = self._fitted(policy)
             self._memo = None
+
+    def _fitted(self, policy: Autocorrect) -> Autocorrect:
+        """``policy`` for this model: one of a language without the pronoun "I" (its "i" is
+        "and", ``CandidateIndex.pronoun_i``) has no pronoun rules, whatever the app's policy says."""
+        if policy.pronoun and not self._predictor.index.pronoun_i:
+            return dataclasses.replace(policy, pronoun=frozenset())
+        return policy
 
     # -- what the session holds --------------------------------------------------------------
     @property

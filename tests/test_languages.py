@@ -66,6 +66,13 @@ def test_i_is_a_word_like_any_other_where_the_language_has_no_pronoun_i(polish_m
     assert "I" not in bar(polish_model, "Kupiłem chleb ", k=8)
     assert typed(polish_model, "Kupiłem chleb i").autocorrection() is None
     assert "I" not in bar(polish_model, "Kupiłem chleb i", k=8)
+    # ... also under an app's own autocorrect policy
+    from kbpredict.bar import Autocorrect
+
+    session = polish_model.session()
+    session.autocorrect_policy = Autocorrect(keep={"np"})
+    session.type("Kupiłem chleb i")
+    assert session.autocorrection() is None and not session.autocorrect_policy.pronoun
 
 
 def test_a_common_one_letter_word_of_the_language_is_a_next_word(polish_model):
