@@ -86,8 +86,8 @@ class Autocorrect:
     min_letters: int = 2
     # "I" whatever the model says: "i" -> "I", "im" -> "I'm", "ive" -> "I've" (as "i", "i'm" for a
     # user who keeps writing "i", see casing.writes_lowercase_i). Empty for a model of a language
-    # without the pronoun (Polish and Czech "i" is "and"): then "i" is a word like any other, in
-    # the bar's spelling too (``CandidateIndex.pronoun_i``, see the Session)
+    # without the pronoun (Polish and Czech "i" is "and"; ``CandidateIndex.pronoun_i``, see the
+    # Session)
     pronoun: frozenset = frozenset({"i", "im", "ive"})
     # a word of the capitals list typed in lower case gets its capital, as phone keyboards do, in a
     # text written with capitals (a user who writes without them keeps names in lower case, and a
@@ -260,6 +260,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             capitalized: Callable[[str], str | None] = lambda lower: None,
             writes: Callable[[str], bool] = lambda word: False,
             stands_for: Suggestion | None = None,
+            pronouns: frozenset = PRONOUN_I,
             ) -> tuple[list[Suggestion], Suggestion | None]:
     """The top ``k`` of the bar and the autocorrect candidate (or None).
 
@@ -272,7 +273,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     ``writes``: True for a word the user wrote (in the text or the personal model): a
     contraction's lazy spelling the user writes ("dont") stays an entry of its own;
     ``stands_for``: the word that the typed chat shorthand is short for ("tmrw" -> tomorrow),
-    offered first when the shorthand is one of ``policy.keep``.
+    offered first when the shorthand is one of ``policy.keep``; ``pronouns``: the spellings of an
+    always-capitalized "I" (``CandidateIndex.pronouns``: none for a language without it).
     """
     candidates = {surface: (p, False) for surface, p in pool.items()}
     for surface, p in corrections.items():
@@ -287,7 +289,6 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     apostrophe = inner if "'" in inner else ""
     weight = case_weight(word, typed.sentence_start)
     mode = case_mode(word)
-    pronouns = PRONOUN_I if policy.pronoun else frozenset()  # a language without "I": no pronoun rules
     ranked: list[Suggestion] = []
     replacements: list[tuple[float, Suggestion]] = []  # what space could put in place of the typed word
     name = None  # the typed letters are a name of the capitals list, typed in lower case ("michael")

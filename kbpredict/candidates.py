@@ -145,7 +145,7 @@ class CandidateIndex:
         # (English, 13 to 1 in the shipped model's; in Polish, Czech or Italian "i" is a word of its
         # own, "and" or "the"). Without frequencies, as English.
         self.pronoun_i = not self.frequency("i") > self.frequency("I")
-        self._pronouns = PRONOUN_I if self.pronoun_i else frozenset()
+        self.pronouns = PRONOUN_I if self.pronoun_i else frozenset()  # its spellings (casing.PRONOUN_I)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -205,7 +205,7 @@ class CandidateIndex:
         if found is None:
             if len(self._inside) >= 8192:
                 self._inside.clear()  # bounded
-            found = self._inside[word] = inside_sentence(word, self.frequency, self.capitalized, self._pronouns)
+            found = self._inside[word] = inside_sentence(word, self.frequency, self.capitalized, self.pronouns)
         return found
 
     def typos(self, errors: ErrorModel | None = None) -> TypoIndex:
@@ -355,7 +355,7 @@ class CandidateIndex:
         if k <= 0:
             return []
         pool = self.pool(log_probs, prefix, 4 * k + 4, recent, personal)
-        return arrange(pool, {}, Typed(word=prefix), k)[0]
+        return arrange(pool, {}, Typed(word=prefix), k, pronouns=self.pronouns)[0]
 
 
 class LocatedWords:

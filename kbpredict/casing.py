@@ -55,7 +55,9 @@ _OPEN_END_RE = re.compile(r"(?:\.\.\.|…|[?!][\"'”’])\s*$")
 # the pronoun "I" / "i", alone or with its contractions ("i.e." is not one)
 _PRONOUN_RE = re.compile(r"(?<![\w'’])([iI])(?:['’](?:m|ll|ve|d))?(?![\w'’]|\.\w)")
 _TAIL = 64  # characters of committed text a decision looks at: bounded work on any text
-_OPENERS = "\"'“‘«([¿¡"  # what may open a sentence before its first word
+# the quotes and brackets that may stand between a sentence's start and its first word
+OPENING_MARKS = "\"'“‘([«"
+_OPENERS = OPENING_MARKS + "¿¡"  # ... and Spanish's marks, typed before a sentence's first word
 
 _STYLE_TAIL = 200  # characters of committed text that show whether the user writes capitals
 

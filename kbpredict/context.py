@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .casing import OPENING_MARKS
 from .text import is_suggestable, token_boundary_at_or_after, token_spans
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from .predictor import Predictor
 
 
-_OPENING = " \t\"'“‘([«"  # what may stand between a sentence end and its first word
+_OPENING = " \t" + OPENING_MARKS  # what may stand between a sentence end and its first word
 
 
 def _begins_sentence(text: str, start: int) -> bool:

@@ -335,7 +335,8 @@ class Session:
             return not blocklist.blocks(word) and (view is None or view.allows(word))
 
         shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency,
-                              index.capitalized, writes, self._stands_for(typed, log_probs, model_share))
+                              index.capitalized, writes, self._stands_for(typed, log_probs, model_share),
+                              index.pronouns)
         if not self.correct:
             auto = None
         self._memo = (self._word, k, shown, auto)
