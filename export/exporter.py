@@ -17,6 +17,7 @@ from kbpredict.lm import OnnxLanguageModel
 from train.checkpoint import load_checkpoint, load_model
 from train.config import ModelConfig
 
+from .abbreviations import build_abbreviations, file_period_counts, write_abbreviations
 from .capitals import build_capitals, mid_sentence_counts, write_capitals
 from .mobile import OPERATORS_FILE, ORT_FILE, WORDS_FILE
 from .onnx_graph import build_graph, graph_operators
@@ -29,11 +30,14 @@ VOCAB_FILE = "vocab.model.gz"  # gzip: 150 KB instead of 460 (25k words)
 PLAIN_VOCAB_FILE = "vocab.model"  # what exports before format version 2 wrote
 WORDLIST_FILE = "words.tsv.gz"
 CAPITALS_FILE = "capitals.txt.gz"
+ABBREVIATIONS_FILE = "abbreviations.txt"
 
 
 def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
-          metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = (), capitals: bool = False) -> BundleInfo:
-    names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else []) + ([CAPITALS_FILE] if capitals else [])
+          metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = (), capitals: bool = False,
+          abbreviations: bool = False) -> BundleInfo:
+    names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else []) + ([CAPITALS_FILE] if capitals else []) + (
+        [ABBREVIATIONS_FILE] if abbreviations else [])
     return BundleInfo(
         shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
                          hidden_size=config.hidden_size, num_layers=config.num_layers, cell=config.cell,
@@ -42,6 +46,7 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
         files=describe_files(directory, names) if directory else {},
         model_file=MODEL_FILE, vocab_file=VOCAB_FILE, wordlist_file=WORDLIST_FILE if wordlist else None,
         capitals_file=CAPITALS_FILE if capitals else None,
+        abbreviations_file=ABBREVIATIONS_FILE if abbreviations else None,
         precision=precision, training=training, metrics=metrics,
         start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line), operators=operators,
     )
@@ -50,12 +55,12 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
 def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
                   positions: int = 2000, words_from: list[str] | None = None, words_min_count: int = 2,
                   wordlist: bool = True, skip_parity: bool = False) -> tuple[BundleInfo, ParityReport | None]:
-    """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz``, ``capitals.txt.gz`` and ``model.json``
-    into ``out``.
+    """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz``, ``capitals.txt.gz``,
+    ``abbreviations.txt`` and ``model.json`` into ``out``.
 
-    The word list and the capitals list (:mod:`export.capitals`) come from ``words_from`` or else
-    the training text recorded in the checkpoint, when it is still on this machine;
-    ``wordlist=False`` leaves both out. Parity is
+    The word list, the capitals list (:mod:`export.capitals`) and the abbreviations
+    (:mod:`export.abbreviations`) come from ``words_from`` or else the training text recorded in
+    the checkpoint, when it is still on this machine; ``wordlist=False`` leaves them out. Parity is
     checked on ``valid`` (default: the training run's validation text); a bundle that fails is
     written with ``parity.passed = false`` in ``model.json``, which ``Predictor.load`` refuses.
     With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
@@ -85,6 +90,7 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
         write_gzip(Path(tmp) / VOCAB_FILE, vocab.serialized())
         extra: list = []
         capitals: list = []
+        abbreviations: list = []
         if wordlist:
             if words_from:
                 sources, text_format = [Path(p) for p in words_from], payload["train_config"].get("text_format", "auto")
@@ -99,13 +105,15 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
                 counts, after_capital, heads = mid_sentence_counts(sources, text_format, masks)
                 capitals = build_capitals(counts, after_capital, spellings, heads=heads)
                 write_capitals(Path(tmp) / CAPITALS_FILE, capitals)
+                abbreviations = build_abbreviations(*file_period_counts(sources, text_format, masks))
+                write_abbreviations(Path(tmp) / ABBREVIATIONS_FILE, abbreviations)
 
         training = {**payload.get("summary", {}), "checkpoint": str(Path(checkpoint_path).resolve()),
                     "step": payload["step"], "epoch": payload["epoch"], "best_valid_ppl": payload["best_valid_ppl"],
                     "elapsed_s": round(payload["elapsed_s"], 1), "train_config": payload["train_config"],
                     "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         metrics: dict = {"valid_ppl_torch": payload["best_valid_ppl"], "wordlist_words": len(extra),
-                         "capitals_words": len(capitals),
+                         "capitals_words": len(capitals), "abbreviations": len(abbreviations),
                          "large_matrices": precision_report(onnx.load(str(final)))}
         report = None
         if skip_parity:
@@ -123,9 +131,12 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             outputs.append((WORDLIST_FILE, Path(tmp) / WORDLIST_FILE))
         if capitals:
             outputs.append((CAPITALS_FILE, Path(tmp) / CAPITALS_FILE))
+        if abbreviations:
+            outputs.append((ABBREVIATIONS_FILE, Path(tmp) / ABBREVIATIONS_FILE))
         # Files of an earlier export that would not match this model (the mobile files are
         # written afresh by --ort / python -m export.mobile).
-        stale = ([] if extra else [WORDLIST_FILE]) + ([] if capitals else [CAPITALS_FILE]) + [
+        stale = ([] if extra else [WORDLIST_FILE]) + ([] if capitals else [CAPITALS_FILE]) + (
+            [] if abbreviations else [ABBREVIATIONS_FILE]) + [
             PLAIN_VOCAB_FILE, ORT_FILE, OPERATORS_FILE, WORDS_FILE]
         for name in stale:
             if (out_dir / name).exists():
@@ -134,7 +145,8 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             shutil.copyfile(source, out_dir / f".{name}.tmp")
             os.replace(out_dir / f".{name}.tmp", out_dir / name)
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
-                 wordlist=bool(extra), operators=operators, capitals=bool(capitals))
+                 wordlist=bool(extra), operators=operators, capitals=bool(capitals),
+                 abbreviations=bool(abbreviations))
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)

@@ -58,6 +58,9 @@ class BundleInfo:
     wordlist_file: str | None = None  # words outside the vocabulary, for completion (optional)
     # words people capitalize mid-sentence ("Michael", "Friday"), one spelling a line (optional)
     capitals_file: str | None = None
+    # words whose period does not end a sentence ("dr", "e.g"), one a line (optional: the English
+    # list without it)
+    abbreviations_file: str | None = None
     precision: str = "int8"
     tensors: TensorNames = field(default_factory=TensorNames)
     training: dict[str, Any] = field(default_factory=dict)
@@ -110,6 +113,7 @@ class BundleInfo:
                 operators_file=_optional(data, "operators_file"),
                 words_file=_optional(data, "words_file"),
                 capitals_file=_optional(data, "capitals_file"),
+                abbreviations_file=_optional(data, "abbreviations_file"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelFormatError(f"{SIDECAR} is missing or has a malformed field: {exc}") from None
@@ -168,8 +172,8 @@ def _read_bundle(directory: Path, verify: bool) -> tuple[Path, BundleInfo]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelCorruptError(f"{sidecar} is not valid JSON ({exc}); re-export or re-install the model") from None
     info = BundleInfo.from_dict(data)
-    for name in (info.model_file, info.vocab_file, info.wordlist_file, info.capitals_file, info.ort_file,
-                 info.operators_file, info.words_file):
+    for name in (info.model_file, info.vocab_file, info.wordlist_file, info.capitals_file, info.abbreviations_file,
+                 info.ort_file, info.operators_file, info.words_file):
         if name is None:
             continue
         if name not in info.files:

@@ -32,7 +32,9 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-# Words that end with a period without ending the sentence (lower case, inner periods kept). Not
+# Words that end with a period without ending the sentence (lower case, inner periods kept), in
+# English: a bundle carries its own list, learned from its training text by the export
+# (export.abbreviations, which starts from this one), and this is the list of older bundles. Not
 # the words that also end sentences, where their abbreviation comes before a number, whose case
 # does not matter: "no" ("Oh no. " -- in the conversational training text a capital follows
 # "no." 1,701 times, a lower-case letter 63 times), "ca" ("Los Angeles, CA. "), "op" (Reddit's
@@ -43,6 +45,7 @@ ABBREVIATIONS = frozenset(
     "a.m p.m u.s u.k jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat "
     "mt ft ave blvd rd inc ltd co corp".split()
 )
+
 # "I" and its contractions are always capitalized -- in English: a model of a language whose
 # training text writes "i" more often than "I" (Polish and Czech "and", Italian "the") has no such
 # pronoun, and the functions below are given an empty set for it (``CandidateIndex.pronoun_i``).
@@ -59,17 +62,33 @@ _TAIL = 64  # characters of committed text a decision looks at: bounded work on 
 OPENING_MARKS = "\"'“‘([«"
 _OPENERS = OPENING_MARKS + "¿¡"  # ... and Spanish's marks, typed before a sentence's first word
 
+
+def abbreviation_key(word: str) -> str:
+    """How the word before a period is looked up among the abbreviations: lower case, inner
+    periods kept, without the quotes and brackets that open it: "Dr" -> "dr", "(e.g" -> "e.g"."""
+    return word.lstrip(OPENING_MARKS).lower()
+
+
+def read_abbreviations(path) -> frozenset[str]:
+    """A bundle's ``abbreviations.txt`` (:mod:`export.abbreviations`): one word a line, as
+    :func:`abbreviation_key` gives it."""
+    with open(path, encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip())
+
+
 _STYLE_TAIL = 200  # characters of committed text that show whether the user writes capitals
 
 # A lower-case spelling at least this share of its word's case variants is the word's own case.
 LOWER_SHARE = 0.2
 
 
-def at_sentence_start(committed: str) -> bool:
+def at_sentence_start(committed: str, abbreviations: frozenset = ABBREVIATIONS) -> bool:
     """True if a word typed after ``committed`` (the text before the word being typed) starts a
     sentence: the start of the text, after a line break, or after ``. ? !`` -- but
-    not after an abbreviation such as ``Mr.`` or ``e.g.``. An opening quote or bracket, or
-    Spanish ``¿ ¡``, typed where a sentence starts keeps it starting ('Hi. "Great', '¿Qué')."""
+    not after an abbreviation such as ``Mr.`` or ``e.g.`` (``abbreviations``, as
+    :func:`abbreviation_key` spells them: the bundle's list, learned from its training text, or
+    this English list for a bundle without one). An opening quote or bracket, or Spanish ``¿ ¡``,
+    typed where a sentence starts keeps it starting ('Hi. "Great', '¿Qué')."""
     tail = committed[-_TAIL:]
     opened = tail.rstrip(_OPENERS)
     if len(opened) < len(tail) and (not opened or opened[-1].isspace()):
@@ -84,7 +103,7 @@ def at_sentence_start(committed: str) -> bool:
         return False
     if stripped.rstrip("\"'”’)]").endswith("."):
         match = _LAST_WORD_RE.search(tail)
-        if match and match.group(1).lower() in ABBREVIATIONS:
+        if match and abbreviation_key(match.group(1)) in abbreviations:
             return False
     return True
 

@@ -16,6 +16,7 @@ from . import lexicon
 from .blocklist import Blocklist
 from .bundle import BundleInfo, read_bundle, unreadable
 from .candidates import CandidateIndex, Suggestion, read_capitals, read_wordlist
+from .casing import ABBREVIATIONS, read_abbreviations
 from .errors import (DefaultModelMissingError, InvalidArgumentError, ModelCorruptError, ModelFormatError,
                      ModelNotFoundError)
 from .lm import OnnxLanguageModel, State
@@ -65,6 +66,8 @@ class Predictor:
     path: Path
     start: tuple[State, np.ndarray]  # state and next-word distribution after the start ids
     blocklist: Blocklist  # words never suggested (offensive words unless loaded without)
+    # words whose period does not end a sentence: the bundle's list, or the English one
+    abbreviations: frozenset = ABBREVIATIONS
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
@@ -149,13 +152,16 @@ class Predictor:
             state = start[1]
         extra = _read_listed(directory, info.wordlist_file, read_wordlist)
         capitals = _read_listed(directory, info.capitals_file, read_capitals)
+        abbreviations = (frozenset(_read_listed(directory, info.abbreviations_file, read_abbreviations))
+                         if info.abbreviations_file else ABBREVIATIONS)
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
                                vocab.log_frequencies(), capitals)
         index.shorthand = lexicon.shorthand_keys()
         index.typos(errors)  # built now, not on the first keystroke
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
-                   start=(start[1], start[0]), blocklist=Blocklist.shipped(enabled=bool(block_offensive)))
+                   start=(start[1], start[0]), blocklist=Blocklist.shipped(enabled=bool(block_offensive)),
+                   abbreviations=abbreviations)
 
     def session(self, adapt: bool = True, personal: PersonalModel | None = None, incognito: bool = False,
                 correct: bool = True) -> Session:

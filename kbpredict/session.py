@@ -367,7 +367,7 @@ class Session:
         self._window.update(committed, cut, need_from)
         self._states.invalidate(cut)
         self._committed, self._word = committed, word
-        self._sentence_start = at_sentence_start(committed)
+        self._sentence_start = at_sentence_start(committed, self._predictor.abbreviations)
         self._without_capitals = writes_without_capitals(committed)
         self._open_start = self._sentence_start and ends_open(committed)
         self._lowercase_i = writes_lowercase_i(committed)

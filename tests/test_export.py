@@ -51,7 +51,10 @@ def test_every_large_matrix_is_int8_and_the_tied_matrix_is_stored_once(bundle):
 def test_sidecar_describes_the_bundle(bundle):
     sidecar = json.loads((bundle / "model.json").read_text())
     assert sidecar["format"] == "kbpredict-bundle" and sidecar["format_version"] == 2
-    assert set(sidecar["files"]) == {"model.onnx", "vocab.model.gz"} and sidecar["vocab_file"] == "vocab.model.gz"
+    # (the test corpus has no words outside the vocabulary and no capitals; the abbreviations
+    # are the English list, which its text does not contradict)
+    assert set(sidecar["files"]) == {"model.onnx", "vocab.model.gz", "abbreviations.txt"}
+    assert sidecar["vocab_file"] == "vocab.model.gz" and sidecar["abbreviations_file"] == "abbreviations.txt"
     assert (bundle / "vocab.model.gz").read_bytes()[:2] == b"\x1f\x8b"  # gzip, a third of the size
     assert all(len(entry["sha256"]) == 64 for entry in sidecar["files"].values())
     assert sidecar["special_ids"] == {"unknown": 0, "begin_of_text": 1, "end_of_line": 2}
@@ -304,6 +307,84 @@ def test_the_word_list_leaves_out_words_run_together_and_cut_contractions(tmp_pa
     listed = dict(build_wordlist([text], "plain", Vocab(), min_count=3))
     assert "firewood" in listed  # written together more often than apart
     assert not {"helloi", "ofcourse", "couldn", "this-", "that-", "Yesplease"} & set(listed)
+
+
+# -- the abbreviations -------------------------------------------------------------------------
+def test_words_with_a_period_are_counted_by_what_follows_them():
+    from export.abbreviations import classify, period_counts
+
+    following, words = period_counts([
+        "Ich habe z.B. das Buch. Das ist gut.",
+        "Frag Dr. Brandt (z.B. morgen) oder Dr. Who... oder ratebeer.com heute.",
+        "Ich bin so müde. . . echt",
+        "Bis morgen.",
+    ])
+    assert following["z.b"] == {"das": 1, "morgen": 1}  # "(z.B." is looked up as "z.b" too
+    assert following["dr"] == {"Brandt": 1, "Who": 1}
+    assert following["buch"] == {"Das": 1} and following["morgen"] == {"": 1}  # "": the line ends
+    assert "ratebeer" not in following and "who" not in following  # an address, an ellipsis
+    assert "müde" not in following  # an ellipsis typed with spaces
+    words["who"] = 5  # "Who" is a capitalized common word: "Dr. Who" reads as a new sentence
+    seen = classify(following["dr"], words)
+    assert (seen.goes_on, seen.new_sentence, seen.neutral, seen.line_end) == (0, 1, 1, 0)
+    assert classify(following["buch"], {"das": 3, "Das": 1}).new_sentence == 1
+
+
+def test_the_abbreviations_are_learned_from_the_text_and_the_english_list_checked_by_it():
+    from export.abbreviations import build_abbreviations, period_counts
+
+    lines = (["Das ist z.B. ein Buch, bzw. ein Heft."] * 10   # a sentence goes on: learned
+             + ["Ich war bei Dr. Brandt, Dr. Weber und Dr. Klein."] * 4  # names only: learned
+             + ["Ich sat. Das war gut. Ich sat. Dann ging ich."] * 6  # "sat" ends sentences here
+             + ["Er kam heim. Dann aß er. Es war spät."] * 12  # the text's usual sentence ends
+             + ["Ich mag u. dich"] * 12 + ["u und u und u"] * 100  # "u" mostly without a period
+             + ["Es ist nicht schwer. das ist es nicht."] * 3  # a few lower-case starts: no abbreviation
+             + ["ich weiß, dass es das dann war"] * 40)  # these words are lower-case words
+    following, words = period_counts(lines)
+    listed = build_abbreviations(following, words, english=["sat", "mr", "ft"])
+    assert {"z.b", "bzw", "dr"} <= set(listed)
+    assert "mr" in listed and "ft" in listed  # not in the text: the English list stands
+    assert "sat" not in listed  # the text shows it ending sentences
+    assert not {"heim", "er", "spät", "u", "schwer", "buch", "heft"} & set(listed)
+
+
+def test_export_writes_the_abbreviations_and_the_session_reads_them(trained_run, tmp_path):
+    import shutil
+
+    from kbpredict.casing import ABBREVIATIONS
+
+    text = tmp_path / "chat.txt"
+    text.write_text(("We had cake, e.g. carrot cake, and tea.\n" + "I sat. The tea was cold.\n") * 12
+                    + "We met at Qrx. mid town and talked.\n" * 12 + "the cake was good\n" * 30, encoding="utf-8")
+    info, _ = export_bundle(str(trained_run / "best.pt"), str(tmp_path / "b"), positions=50, words_from=[str(text)])
+    bundle = tmp_path / "b"
+    assert info.abbreviations_file == "abbreviations.txt" and "abbreviations.txt" in info.files
+    listed = set((bundle / "abbreviations.txt").read_text(encoding="utf-8").split())
+    assert "qrx" in listed and "e.g" in listed and "sat" not in listed
+    assert json.loads((bundle / "model.json").read_text())["metrics"]["abbreviations"] == len(listed)
+    predictor = Predictor.load(bundle)
+    assert predictor.abbreviations == listed
+
+    def starts_sentence(text: str) -> bool:
+        session = predictor.session()
+        session.type(text)
+        return session.suggestions(3)[0].word[:1].isupper()  # the test model's next words are lower case
+
+    assert not starts_sentence("We met at Qrx. ") and not starts_sentence("Cake, e.g. ")
+    assert starts_sentence("We met. ") and starts_sentence("I sat. ")
+    # a bundle of an older export, without the file: the English list
+    old = tmp_path / "old"
+    shutil.copytree(bundle, old)
+    (old / "abbreviations.txt").unlink()
+    sidecar = json.loads((old / "model.json").read_text())
+    del sidecar["abbreviations_file"], sidecar["files"]["abbreviations.txt"]
+    (old / "model.json").write_text(json.dumps(sidecar))
+    assert Predictor.load(old).abbreviations == ABBREVIATIONS
+    # a corrupt list is one clear error
+    (bundle / "abbreviations.txt").write_bytes(b"\xff\xfe not UTF-8")
+    refresh_checksums(bundle)
+    with pytest.raises(ModelCorruptError, match="abbreviations.txt"):
+        Predictor.load(bundle)
 
 
 # -- the capitals list -------------------------------------------------------------------------

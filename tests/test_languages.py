@@ -31,6 +31,8 @@ def polish(count: int, seed: int) -> str:
             f"{name} i {rng.choice(NAMES)} są w {place}.",
             f"Czy masz czas w {day}?",
             f"Mam {rng.randrange(2, 9)} {noun} w domu, a {name} nie.",
+            f"Kupię coś, np. {noun} albo {other}, a {name} nie.",  # "np." ("e.g.") is followed by lower case
+            "Nie wiem co. A ty?",  # Polish "co" ("what") ends sentences: no "Co." (company) here
         ]))
     return "\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)) + "\n"
 
@@ -85,6 +87,15 @@ def test_letters_without_their_stroke_find_the_word(polish_model):
     # typed on a keyboard without Polish letters, "l" stands for "ł", as "z" for "ż" or "ź"
     assert typed(polish_model, "Kupilem").autocorrection().word == "Kupiłem"
     assert "Łodzi" in bar(polish_model, "Ania i Zosia są w Lo")
+
+
+def test_the_abbreviations_are_the_languages_own(polish_model):
+    # learned from the training text at export: after "np." ("e.g.") the sentence goes on, and
+    # the English list's "co." (company) is dropped: in Polish, "co." ("what.") ends sentences
+    assert "np" in polish_model.abbreviations and "co" not in polish_model.abbreviations
+    words = bar(polish_model, "Kupię coś, np. ")
+    assert words and all(w.islower() for w in words if w.lower() in NOUNS)
+    assert any(w in NOUNS for w in words)  # the English list made them "Książkę", "Gazetę"
 
 
 def test_english_shorthand_offers_no_word_the_model_does_not_know(polish_model, shipped_model):

@@ -62,24 +62,32 @@ class LineRules:
         self.text_format, self.masks = text_format, masks
         self.pending_start = True
 
+    def text(self, raw: str) -> str | None:
+        """One raw line as its tokens are read from it: masks made the unknown word, normalized by
+        the format's rules; None for a WikiText heading (a top-level one starts the next document)."""
+        raw = raw.rstrip("\r\n")  # the line end is the end-of-line id, added by the caller
+        for mask in self.masks:
+            raw = raw.replace(mask, f" {UNKNOWN_MARKER} ")
+        if self.text_format == "tokens":
+            return raw
+        if self.text_format == "wikitext":
+            level = wikitext_heading_level(raw)
+            if level:
+                # a new article; a section heading is just dropped
+                self.pending_start = self.pending_start or level == 1
+                return None
+            return normalize(raw, wikitext=True)
+        return normalize(raw)
+
     def __call__(self, lines: Iterable[str]) -> Iterator[tuple[bool, list[str]]]:
         for raw in lines:
-            raw = raw.rstrip("\r\n")  # the line end is the end-of-line id, added by the caller
-            for mask in self.masks:
-                raw = raw.replace(mask, f" {UNKNOWN_MARKER} ")
+            text = self.text(raw)
+            if text is None:
+                continue
             if self.text_format == "tokens":
-                tokens = raw.split()
-            elif self.text_format == "wikitext":
-                level = wikitext_heading_level(raw)
-                if level:
-                    # a new article; a section heading is just dropped
-                    self.pending_start = self.pending_start or level == 1
-                    continue
-                tokens = tokenize(normalize(raw, wikitext=True), unknown_marker=True)
-                if not tokens:
-                    continue
+                tokens = text.split()
             else:
-                tokens = tokenize(normalize(raw), unknown_marker=True)
+                tokens = tokenize(text, unknown_marker=True)
                 if not tokens:
                     continue
             yield self.pending_start, tokens

@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .data import DataError, detect_format, line_tokens
+from .data import DataError, LineRules, detect_format, line_tokens
 
 MANIFEST = "manifest.json"
 TOKEN_DTYPE = np.dtype("<i4")
@@ -67,6 +67,17 @@ def stream_lines(path: Path, text_format: str, masks: tuple[str, ...] = ()) -> I
     text_format = file_format(path, text_format)
     with open_text(path) as handle:
         yield from line_tokens(handle, text_format, masks)
+
+
+def stream_texts(path: Path, text_format: str, masks: tuple[str, ...] = ()) -> Iterator[str]:
+    """Each line of a file as :func:`stream_lines` reads its tokens from it (normalized, spaces
+    kept): for the statistics that need to see where the spaces are ("Dr. Smith", "ratebeer.com")."""
+    rules = LineRules(file_format(path, text_format), masks)
+    with open_text(path) as handle:
+        for raw in handle:
+            text = rules.text(raw)
+            if text is not None:
+                yield text
 
 
 class ShardWriter:
