@@ -30,7 +30,7 @@ from typing import Callable
 from .candidates import Suggestion
 from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, likeliest, present
 from .errors import InvalidArgumentError
-from .lexicon import is_contraction, misspelled_keys, misspelling_key, shorthand_keys
+from .lexicon import is_contraction, is_elision, misspelled_keys, misspelling_key, shorthand_keys
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
@@ -211,13 +211,25 @@ def _commonness(word: str, frequency: Callable[[str], float]) -> float:
     return sum(frequency(w) for w in {word, word.lower(), word[:1].upper() + word[1:].lower()})
 
 
+# An elision (lexicon.is_elision: "c'est", "y'all", "O'Brien") stands for the word typed without its
+# apostrophe only when the training text writes it this many times more often: rare names and
+# dialect spellings are a few times commoner than real words ("K'in", a Maya name, 2.8 times
+# "kin"; the misspelling "does't" 1.8 times "doest"), common elisions far more ("y'all" 20 times
+# "yall", "c'mon" 6.7 times "cmon").
+ELISION_MARGIN = 4.0
+
+
 def _lazy_contraction(plain: str, contraction: str, frequency: Callable[[str], float] | None) -> bool:
     """True if ``plain`` is ``contraction`` typed without its apostrophe ("dont", "thats"), which
     space restores: not a word of its own ("its", "were"), and the contraction the more common
-    spelling of the training text ("want" is no "wan't"; without the shares, any contraction)."""
-    return ("'" not in plain and plain.lower() not in WORDS_OF_THEIR_OWN and fold(plain) == fold(contraction)
-            and is_contraction(contraction)
-            and (frequency is None or _commonness(contraction, frequency) > _commonness(plain, frequency)))
+    spelling of the training text ("want" is no "wan't"; without the shares, any contraction); an
+    elision too ("cest" -> "c'est", "yall" -> "y'all"), if :data:`ELISION_MARGIN` times as common."""
+    if "'" in plain or plain.lower() in WORDS_OF_THEIR_OWN or fold(plain) != fold(contraction):
+        return False
+    if is_contraction(contraction):
+        return frequency is None or _commonness(contraction, frequency) > _commonness(plain, frequency)
+    return (frequency is not None and is_elision(contraction)
+            and _commonness(contraction, frequency) > ELISION_MARGIN * _commonness(plain, frequency))
 
 
 def _drops_a_mark(typed: str, spelled: str) -> bool:

@@ -21,7 +21,9 @@ never offers them, and typed out, the likeliest word one slip away replaces them
 
 **Contractions** typed without their apostrophe ("dont", "thats", "youre") are the contraction
 (:func:`is_contraction`): space restores the apostrophe, as on every phone keyboard, even where
-the model learned the lazy spelling from chat text.
+the model learned the lazy spelling from chat text; so are the elisions of other languages
+("cest" -> "c'est") and of English speech ("yall" -> "y'all"), when the training text writes
+them far more often with the apostrophe (:func:`is_elision`).
 
 **Emoji** the model saw rarely or never are read as its best-learned emoji (:func:`readings`),
 and a word stretched for emphasis that the model does not know ("yesss", "pleaseee") as the word
@@ -113,6 +115,18 @@ def is_contraction(word: str) -> bool:
     if match is None:
         return False
     return match.group(1) != "'s" or word[: match.start(1)].lower() in _IS_OR_HAS
+
+
+def is_elision(word: str) -> bool:
+    """True for a word with an apostrophe inside that is no English contraction
+    (:func:`is_contraction`) and no possessive: an elision of another language ("c'est", "l'ho",
+    "qu'il", "aujourd'hui"), of English speech ("o'clock", "y'all", "c'mon", "ma'am") or a name
+    ("O'Brien"). Typed without the apostrophe, it is the same word when the training text writes
+    it far more often so (see ``kbpredict.bar``)."""
+    plain = word.replace("\u2019", "'")
+    inner = plain[1:-1]
+    return ("'" in inner and not is_contraction(word)
+            and not (plain.lower().endswith("'s") and plain.count("'") == 1))
 
 
 # Shorthand the vocabulary holds, but this many times rarer than the word it stands for, is read

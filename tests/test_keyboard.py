@@ -892,6 +892,27 @@ def test_the_bar_merges_a_lazy_spelling_when_the_contraction_is_the_common_spell
     assert [s.word for s in found] == ["its", "it's"]
 
 
+def test_an_elision_typed_without_its_apostrophe_is_the_elision_if_far_commoner():
+    """French chat writes "cest" for "c'est" as English chat writes "thats": a word the model knows,
+    which space turns into the elision when the training text writes that far more often."""
+    from kbpredict.bar import ELISION_MARGIN, Typed, arrange
+    from kbpredict.lexicon import is_elision
+
+    assert is_elision("c'est") and is_elision("aujourd’hui") and is_elision("O'Brien") and is_elision("y'all")
+    assert not any(is_elision(w) for w in ["don't", "friend's", "'cause", "dogs'", "cest", "l'"])
+    pool = {"cest": 0.004, "c'est": 0.003, "certes": 0.001}  # completions of "cest" as typed
+
+    def typed_out(shares):
+        return arrange(pool, {}, Typed("cest", probability=0.004), 3, frequency=lambda w: shares.get(w, 0.0))
+
+    shown, auto = typed_out({"c'est": 2e-3, "cest": 1e-4})
+    assert auto is not None and auto.word == "c'est" and [s.word for s in shown][0] == "c'est"
+    # a spelling only a few times commoner is a name or a dialect word, not the word typed
+    # ("K'in" and "kin"): space keeps the word as typed, and the bar offers the other spelling
+    shown, auto = typed_out({"c'est": (ELISION_MARGIN - 1) * 1e-4, "cest": 1e-4})
+    assert auto is None and "c'est" in [s.word for s in shown]
+
+
 def test_the_misspellings_list_can_be_replaced(shipped):
     from kbpredict.bar import Autocorrect
 

@@ -1,7 +1,7 @@
 """A model trained on another language than English: the runtime's English rules stay out of its way.
 
-The tests train the 'test' preset on a small Polish text they write themselves, as someone
-training kbpredict for their language would (README: "Train and export your own model").
+The tests train the 'test' preset on small Polish and French texts they write themselves, as
+someone training kbpredict for their language would (README: "Train and export your own model").
 """
 
 from __future__ import annotations
@@ -96,6 +96,50 @@ def test_the_abbreviations_are_the_languages_own(polish_model):
     words = bar(polish_model, "Kupię coś, np. ")
     assert words and all(w.islower() for w in words if w.lower() in NOUNS)
     assert any(w in NOUNS for w in words)  # the English list made them "Książkę", "Gazetę"
+
+
+FOODS = ["pain", "fromage", "café", "gâteau"]
+
+
+def french(count: int, seed: int) -> str:
+    """Sentences with elisions ("c'est", "j'ai", "l'ai"), and a chat writer's lines that type them
+    without the apostrophe ("mdr cest nul"): the model knows those spellings, and after "mdr" finds
+    "cest" likelier than "c'est", as an English model trained on chat finds "thats" in places."""
+    rng = random.Random(seed)
+    sentences = []
+    for _ in range(count):
+        food = rng.choice(FOODS)
+        sentences.append(rng.choices([
+            f"C’est un bon {food}.",
+            f"J’ai acheté du {food} aujourd’hui.",
+            "Je pense que c’est vrai, je l’ai vu.",
+            f"On mange du {food} ce soir ?",
+            "mdr cest nul",
+        ], weights=[3, 3, 3, 2, 1])[0])
+    return "\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)) + "\n"
+
+
+@pytest.fixture(scope="module")
+def french_model(tmp_path_factory):
+    from export.exporter import export_bundle
+    from kbpredict import Predictor
+
+    corpus = tmp_path_factory.mktemp("french")
+    (corpus / "train.txt").write_text(french(1200, seed=1), encoding="utf-8")
+    (corpus / "valid.txt").write_text(french(120, seed=2), encoding="utf-8")
+    run = train_model(corpus, tmp_path_factory.mktemp("french-run"))
+    out = tmp_path_factory.mktemp("french-bundle")
+    export_bundle(str(run / "best.pt"), str(out))
+    return Predictor.load(out)
+
+
+def test_an_elision_typed_without_its_apostrophe_gets_it_back(french_model):
+    # "cest" is a word of the model, likelier than "c'est" after "mdr", but the training text
+    # writes "c'est" far more often: space restores the apostrophe, as it does for "dont"
+    assert french_model.vocab.token_id("cest") != french_model.vocab.specials.unknown
+    assert typed(french_model, "Le pain. mdr cest").autocorrection().word == "c'est"  # (’ is read as ')
+    assert typed(french_model, "Je pense que cest").autocorrection().word == "c'est"
+    assert "aujourd'hui" in bar(french_model, "J'ai acheté du pain aujourdh")
 
 
 def test_english_shorthand_offers_no_word_the_model_does_not_know(polish_model, shipped_model):
