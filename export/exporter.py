@@ -12,6 +12,7 @@ from pathlib import Path
 
 import onnx
 
+from kbpredict.blocklist import Blocklist
 from kbpredict.bundle import SIDECAR, BundleInfo, ModelShape, describe_files
 from kbpredict.lm import OnnxLanguageModel
 from train.checkpoint import load_checkpoint, load_model
@@ -31,13 +32,14 @@ PLAIN_VOCAB_FILE = "vocab.model"  # what exports before format version 2 wrote
 WORDLIST_FILE = "words.tsv.gz"
 CAPITALS_FILE = "capitals.txt.gz"
 ABBREVIATIONS_FILE = "abbreviations.txt"
+OFFENSIVE_FILE = "offensive.txt"
 
 
 def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
           metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = (), capitals: bool = False,
-          abbreviations: bool = False) -> BundleInfo:
+          abbreviations: bool = False, offensive: bool = False) -> BundleInfo:
     names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else []) + ([CAPITALS_FILE] if capitals else []) + (
-        [ABBREVIATIONS_FILE] if abbreviations else [])
+        [ABBREVIATIONS_FILE] if abbreviations else []) + ([OFFENSIVE_FILE] if offensive else [])
     return BundleInfo(
         shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
                          hidden_size=config.hidden_size, num_layers=config.num_layers, cell=config.cell,
@@ -47,25 +49,45 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
         model_file=MODEL_FILE, vocab_file=VOCAB_FILE, wordlist_file=WORDLIST_FILE if wordlist else None,
         capitals_file=CAPITALS_FILE if capitals else None,
         abbreviations_file=ABBREVIATIONS_FILE if abbreviations else None,
+        offensive_file=OFFENSIVE_FILE if offensive else None,
         precision=precision, training=training, metrics=metrics,
         start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line), operators=operators,
     )
 
 
+def _offensive_list(path: str) -> str:
+    """The text of an offensive-word list to ship, checked: UTF-8, one word or pattern a line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text: an offensive-word list is one word or pattern a line") from None
+    entries = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    too_long = next((entry for entry in entries if len(entry) > 100), None)
+    if too_long is not None:
+        raise ValueError(f"{path}: {too_long[:40]!r}... is no word (one word or pattern a line)")
+    if not len(Blocklist(entries)):
+        raise ValueError(f"{path} lists no words (one word or pattern a line, # for comments)")
+    return text
+
+
 def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
                   positions: int = 2000, words_from: list[str] | None = None, words_min_count: int = 2,
-                  wordlist: bool = True, skip_parity: bool = False) -> tuple[BundleInfo, ParityReport | None]:
+                  wordlist: bool = True, skip_parity: bool = False,
+                  offensive: str | None = None) -> tuple[BundleInfo, ParityReport | None]:
     """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz``, ``capitals.txt.gz``,
     ``abbreviations.txt`` and ``model.json`` into ``out``.
 
     The word list, the capitals list (:mod:`export.capitals`) and the abbreviations
     (:mod:`export.abbreviations`) come from ``words_from`` or else the training text recorded in
-    the checkpoint, when it is still on this machine; ``wordlist=False`` leaves them out. Parity is
+    the checkpoint, when it is still on this machine; ``wordlist=False`` leaves them out. ``offensive``: a list of the words never to suggest, in
+    the format of ``kbpredict/data/offensive.txt``, copied into the bundle as ``offensive.txt``
+    for the runtime to use in place of its English list (a model of another language). Parity is
     checked on ``valid`` (default: the training run's validation text); a bundle that fails is
     written with ``parity.passed = false`` in ``model.json``, which ``Predictor.load`` refuses.
     With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
     ``skip_parity``.
     """
+    offensive_text = _offensive_list(offensive) if offensive else None
     payload = load_checkpoint(checkpoint_path)
     if not skip_parity:
         valid = valid or default_validation_file(payload.get("summary", {}))
@@ -133,10 +155,13 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             outputs.append((CAPITALS_FILE, Path(tmp) / CAPITALS_FILE))
         if abbreviations:
             outputs.append((ABBREVIATIONS_FILE, Path(tmp) / ABBREVIATIONS_FILE))
+        if offensive_text is not None:
+            (Path(tmp) / OFFENSIVE_FILE).write_text(offensive_text, encoding="utf-8")
+            outputs.append((OFFENSIVE_FILE, Path(tmp) / OFFENSIVE_FILE))
         # Files of an earlier export that would not match this model (the mobile files are
         # written afresh by --ort / python -m export.mobile).
         stale = ([] if extra else [WORDLIST_FILE]) + ([] if capitals else [CAPITALS_FILE]) + (
-            [] if abbreviations else [ABBREVIATIONS_FILE]) + [
+            [] if abbreviations else [ABBREVIATIONS_FILE]) + ([] if offensive_text is not None else [OFFENSIVE_FILE]) + [
             PLAIN_VOCAB_FILE, ORT_FILE, OPERATORS_FILE, WORDS_FILE]
         for name in stale:
             if (out_dir / name).exists():
@@ -146,7 +171,7 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             os.replace(out_dir / f".{name}.tmp", out_dir / name)
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
                  wordlist=bool(extra), operators=operators, capitals=bool(capitals),
-                 abbreviations=bool(abbreviations))
+                 abbreviations=bool(abbreviations), offensive=offensive_text is not None)
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)

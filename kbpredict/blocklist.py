@@ -1,7 +1,9 @@
 """Offensive words: never suggested while blocked (the default), from any source.
 
 The shipped list (``kbpredict/data/offensive.txt``) is curated from the CC BY 4.0 "List of Dirty,
-Naughty, Obscene, and Otherwise Bad Words" (see the file's header for what changed). It is
+Naughty, Obscene, and Otherwise Bad Words" (see the file's header for what changed); it is
+English, and a bundle of another language carries its own in place of it (``offensive.txt``,
+``python -m export --offensive FILE``). It is
 applied to every suggestion -- the model's words, the word list, the words of the text and the
 personal model, next words, completions and corrections alike -- by the session, through
 :meth:`Blocklist.blocks`. Blocking only ever hides suggestions: a word the user types out in full
@@ -47,9 +49,20 @@ class Blocklist:
 
     @classmethod
     def shipped(cls, enabled: bool = True) -> "Blocklist":
-        """The curated offensive-word list that ships with kbpredict."""
-        text = (resources.files("kbpredict") / "data" / "offensive.txt").read_text(encoding="utf-8")
-        return cls((line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")),
+        """The curated (English) offensive-word list that ships with kbpredict."""
+        return cls.from_text((resources.files("kbpredict") / "data" / "offensive.txt").read_text(encoding="utf-8"),
+                             enabled)
+
+    @classmethod
+    def read(cls, path, enabled: bool = True) -> "Blocklist":
+        """A list file (a bundle's ``offensive.txt``), in the shipped file's format."""
+        with open(path, encoding="utf-8") as handle:
+            return cls.from_text(handle.read(), enabled)
+
+    @classmethod
+    def from_text(cls, text: str, enabled: bool = True) -> "Blocklist":
+        """A list in the shipped file's format: a word or pattern a line, ``#`` comments."""
+        return cls((line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")),
                    enabled)
 
     def _add_entry(self, entry: str) -> None:

@@ -61,6 +61,9 @@ class BundleInfo:
     # words whose period does not end a sentence ("dr", "e.g"), one a line (optional: the English
     # list without it)
     abbreviations_file: str | None = None
+    # the words never suggested, in the shipped list's format, in place of the shipped (English)
+    # list (optional: a model of another language, exported with --offensive FILE)
+    offensive_file: str | None = None
     precision: str = "int8"
     tensors: TensorNames = field(default_factory=TensorNames)
     training: dict[str, Any] = field(default_factory=dict)
@@ -114,6 +117,7 @@ class BundleInfo:
                 words_file=_optional(data, "words_file"),
                 capitals_file=_optional(data, "capitals_file"),
                 abbreviations_file=_optional(data, "abbreviations_file"),
+                offensive_file=_optional(data, "offensive_file"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelFormatError(f"{SIDECAR} is missing or has a malformed field: {exc}") from None
@@ -173,7 +177,7 @@ def _read_bundle(directory: Path, verify: bool) -> tuple[Path, BundleInfo]:
         raise ModelCorruptError(f"{sidecar} is not valid JSON ({exc}); re-export or re-install the model") from None
     info = BundleInfo.from_dict(data)
     for name in (info.model_file, info.vocab_file, info.wordlist_file, info.capitals_file, info.abbreviations_file,
-                 info.ort_file, info.operators_file, info.words_file):
+                 info.offensive_file, info.ort_file, info.operators_file, info.words_file):
         if name is None:
             continue
         if name not in info.files:

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -45,10 +45,10 @@ def _return_free_memory() -> None:
     trim(0)
 
 
-def _read_listed(directory: Path, name: str | None, read: Callable[[Path], list]) -> list:
-    """An optional word file of the bundle, read by ``read``; [] if the bundle has none."""
+def _read_listed(directory: Path, name: str | None, read: Callable[[Path], Any], default: Any = ()) -> Any:
+    """An optional word file of the bundle, read by ``read``; ``default`` if the bundle has none."""
     if not name:
-        return []
+        return default
     try:
         return read(directory / name)
     except (OSError, EOFError, UnicodeDecodeError) as exc:
@@ -77,7 +77,8 @@ class Predictor:
 
         Every file's size and sha256 are checked against ``model.json`` (``verify=False`` skips
         the hashing). ``threads`` is onnxruntime's intra-op thread count; 1 behaves like a phone.
-        ``block_offensive``: never suggest the words of the shipped offensive-word list; apps add
+        ``block_offensive``: never suggest the words of the offensive-word list (the bundle's own,
+        ``offensive.txt``, for a model of another language; else the shipped English one); apps add
         and remove words with ``predictor.blocklist.add()`` / ``.remove()``, and switch it with
         ``predictor.blocklist.enabled``. A bundle whose parity check failed at export is refused
         (``verify_parity=False`` loads it anyway, for inspection: ``python -m export.verify``).
@@ -152,15 +153,18 @@ class Predictor:
             state = start[1]
         extra = _read_listed(directory, info.wordlist_file, read_wordlist)
         capitals = _read_listed(directory, info.capitals_file, read_capitals)
-        abbreviations = (frozenset(_read_listed(directory, info.abbreviations_file, read_abbreviations))
-                         if info.abbreviations_file else ABBREVIATIONS)
+        abbreviations = _read_listed(directory, info.abbreviations_file, read_abbreviations, ABBREVIATIONS)
+        enabled = bool(block_offensive)  # the model's language's own list, or the shipped English one
+        blocklist = _read_listed(directory, info.offensive_file, lambda path: Blocklist.read(path, enabled), None)
+        if blocklist is None:
+            blocklist = Blocklist.shipped(enabled)
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
                                vocab.log_frequencies(), capitals)
         index.shorthand = lexicon.shorthand_keys()
         index.typos(errors)  # built now, not on the first keystroke
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
-                   start=(start[1], start[0]), blocklist=Blocklist.shipped(enabled=bool(block_offensive)),
+                   start=(start[1], start[0]), blocklist=blocklist,
                    abbreviations=abbreviations)
 
     def session(self, adapt: bool = True, personal: PersonalModel | None = None, incognito: bool = False,

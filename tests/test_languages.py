@@ -38,16 +38,20 @@ def polish(count: int, seed: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def polish_model(tmp_path_factory):
-    from export.exporter import export_bundle
-    from kbpredict import Predictor
-
+def polish_run(tmp_path_factory):
     corpus = tmp_path_factory.mktemp("polish")
     (corpus / "train.txt").write_text(polish(1200, seed=1), encoding="utf-8")
     (corpus / "valid.txt").write_text(polish(120, seed=2), encoding="utf-8")
-    run = train_model(corpus, tmp_path_factory.mktemp("polish-run"))
+    return train_model(corpus, tmp_path_factory.mktemp("polish-run"))
+
+
+@pytest.fixture(scope="module")
+def polish_model(polish_run, tmp_path_factory):
+    from export.exporter import export_bundle
+    from kbpredict import Predictor
+
     out = tmp_path_factory.mktemp("polish-bundle")
-    export_bundle(str(run / "best.pt"), str(out))
+    export_bundle(str(polish_run / "best.pt"), str(out))
     return Predictor.load(out)
 
 
@@ -140,6 +144,36 @@ def test_an_elision_typed_without_its_apostrophe_gets_it_back(french_model):
     assert typed(french_model, "Le pain. mdr cest").autocorrection().word == "c'est"  # (’ is read as ')
     assert typed(french_model, "Je pense que cest").autocorrection().word == "c'est"
     assert "aujourd'hui" in bar(french_model, "J'ai acheté du pain aujourdh")
+
+
+def test_a_model_of_another_language_ships_its_own_offensive_word_list(polish_run, polish_model, tmp_path):
+    from export.__main__ import main as export_main
+    from kbpredict import Predictor
+    from kbpredict.blocklist import Blocklist
+
+    # (a stand-in for the language's offensive words: a noun of the test text)
+    listed = tmp_path / "offensive.txt"
+    listed.write_text("# the test's list\ngazet*\n", encoding="utf-8")
+    assert "gazetę" in bar(polish_model, "Kupię coś, np. ")
+    out = tmp_path / "bundle"
+    assert export_main(["--checkpoint", str(polish_run / "best.pt"), "--out", str(out),
+                        "--offensive", str(listed)]) == 0
+    assert (out / "offensive.txt").read_text(encoding="utf-8") == listed.read_text(encoding="utf-8")
+    model = Predictor.load(out)
+    assert model.info.offensive_file == "offensive.txt"
+    assert "gazetę" not in bar(model, "Kupię coś, np. ", k=8) and "gazetę" not in bar(model, "Kupię gaz", k=8)
+    # in place of the English list, which blocks words of other languages ("cum" is Romanian "how")
+    assert Blocklist.shipped().blocks("fucking") and not model.blocklist.blocks("fucking")
+    assert not Predictor.load(out, block_offensive=False).blocklist.blocks("gazetę")
+    # a list that is no list is refused before anything is written
+    for bad in (b"\xff\xfe", b"# only a comment\n", b"x" * 200 + b"\n"):
+        listed.write_bytes(bad)
+        assert export_main(["--checkpoint", str(polish_run / "best.pt"), "--out", str(tmp_path / "not"),
+                            "--offensive", str(listed)]) == 2
+        assert not (tmp_path / "not").exists()
+    # a re-export without the list takes it out of the bundle
+    assert export_main(["--checkpoint", str(polish_run / "best.pt"), "--out", str(out)]) == 0
+    assert not (out / "offensive.txt").exists() and Predictor.load(out).blocklist.blocks("fucking")
 
 
 def test_english_shorthand_offers_no_word_the_model_does_not_know(polish_model, shipped_model):
