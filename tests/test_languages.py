@@ -37,22 +37,31 @@ def polish(count: int, seed: int) -> str:
     return "\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)) + "\n"
 
 
+def trained_on(write, name: str, factory):
+    """The test preset trained on ``write(count, seed)``'s text: its run directory."""
+    corpus = factory.mktemp(name)
+    (corpus / "train.txt").write_text(write(1200, seed=1), encoding="utf-8")
+    (corpus / "valid.txt").write_text(write(120, seed=2), encoding="utf-8")
+    return train_model(corpus, factory.mktemp(f"{name}-run"))
+
+
+def exported(run, factory):
+    from export.exporter import export_bundle
+    from kbpredict import Predictor
+
+    out = factory.mktemp("bundle")
+    export_bundle(str(run / "best.pt"), str(out))
+    return Predictor.load(out)
+
+
 @pytest.fixture(scope="module")
 def polish_run(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("polish")
-    (corpus / "train.txt").write_text(polish(1200, seed=1), encoding="utf-8")
-    (corpus / "valid.txt").write_text(polish(120, seed=2), encoding="utf-8")
-    return train_model(corpus, tmp_path_factory.mktemp("polish-run"))
+    return trained_on(polish, "polish", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def polish_model(polish_run, tmp_path_factory):
-    from export.exporter import export_bundle
-    from kbpredict import Predictor
-
-    out = tmp_path_factory.mktemp("polish-bundle")
-    export_bundle(str(polish_run / "best.pt"), str(out))
-    return Predictor.load(out)
+    return exported(polish_run, tmp_path_factory)
 
 
 def typed(predictor, text: str):
@@ -125,16 +134,7 @@ def french(count: int, seed: int) -> str:
 
 @pytest.fixture(scope="module")
 def french_model(tmp_path_factory):
-    from export.exporter import export_bundle
-    from kbpredict import Predictor
-
-    corpus = tmp_path_factory.mktemp("french")
-    (corpus / "train.txt").write_text(french(1200, seed=1), encoding="utf-8")
-    (corpus / "valid.txt").write_text(french(120, seed=2), encoding="utf-8")
-    run = train_model(corpus, tmp_path_factory.mktemp("french-run"))
-    out = tmp_path_factory.mktemp("french-bundle")
-    export_bundle(str(run / "best.pt"), str(out))
-    return Predictor.load(out)
+    return exported(trained_on(french, "french", tmp_path_factory), tmp_path_factory)
 
 
 def test_an_elision_typed_without_its_apostrophe_gets_it_back(french_model):
