@@ -79,9 +79,10 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
 
     The word list, the capitals list (:mod:`export.capitals`) and the abbreviations
     (:mod:`export.abbreviations`) come from ``words_from`` or else the training text recorded in
-    the checkpoint, when it is still on this machine; ``wordlist=False`` leaves them out. ``offensive``: a list of the words never to suggest, in
-    the format of ``kbpredict/data/offensive.txt``, copied into the bundle as ``offensive.txt``
-    for the runtime to use in place of its English list (a model of another language). Parity is
+    the checkpoint, when it is still on this machine; ``wordlist=False`` leaves them out.
+    ``offensive``: a list of the words never to suggest, in the format of
+    ``kbpredict/data/offensive.txt``, copied into the bundle as ``offensive.txt`` for the runtime
+    to use in place of its English list (a model of another language). Parity is
     checked on ``valid`` (default: the training run's validation text); a bundle that fails is
     written with ``parity.passed = false`` in ``model.json``, which ``Predictor.load`` refuses.
     With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
