@@ -34,12 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from kbpredict.casing import ABBREVIATIONS, OPENING_MARKS, abbreviation_key
+from kbpredict.casing import ABBREVIATIONS, OPENING_MARKS, WORD_WITH_PERIOD, abbreviation_key
 from train.shards import stream_texts
 
-# A word (the runtime's way: everything between spaces, inner periods kept: "e.g", "z.B") with a
-# period, then a space or the line's end: "ratebeer.com" and "but..." are no such words.
-_WITH_PERIOD_RE = re.compile(r"(?<!\S)([^\s.?!…]+(?:\.[^\s.?!…]+)*)\.(?:\s+(\S*)|$)")
+# A word with its period as the runtime reads it (casing.WORD_WITH_PERIOD), then a space or the
+# line's end: "ratebeer.com" and "but..." are no such words.
+_WITH_PERIOD_RE = re.compile(r"(?<!\S)" + WORD_WITH_PERIOD + r"(?:\s+(\S*)|$)")
 _WORD_RE = re.compile(r"[^\W\d_][\w'’-]*")
 
 MIN_COUNT = 10  # uses of a word with its period before the text shows anything about it
@@ -117,7 +117,7 @@ def build_abbreviations(following: dict[str, Counter], words: Counter, english: 
     for key, nexts in following.items():
         s = classify(nexts, words)
         if s.total < min_count or s.total < WITH_PERIOD_SHARE * uses.get(key, 0):
-            continue  # rare, or a word mostly written without a period ("u", "bros")
+            continue  # rare, or a word mostly written without a period ("u")
         if (s.goes_on >= GOES_ON_RATIO * s.new_sentence and s.goes_on >= max(s.line_end, 1)) or (
                 s.new_sentence <= NAMES_SHARE * s.total and s.line_end <= NAMES_SHARE * s.total):
             chosen.add(key)

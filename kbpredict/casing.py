@@ -53,7 +53,11 @@ PRONOUN_I = frozenset({"i", "i'm", "i'll", "i've", "i'd", "i’m", "i’ll", "i�
 
 # (a space after the mark is optional: accepting a suggestion there inserts it)
 _SENTENCE_END_RE = re.compile(r"[.?!…][\"'”’)\]]*\s*$")
-_LAST_WORD_RE = re.compile(r"([^\s.?!…]+(?:\.[^\s.?!…]+)*)\.[\"'”’)\]]*\s*$")
+# a word with its period: everything since the last space, inner periods kept ("Dr.", "e.g.",
+# "z.B."); the word is group 1, looked up as :func:`abbreviation_key` gives it (export.abbreviations
+# learns the list with the same pattern)
+WORD_WITH_PERIOD = r"([^\s.?!…]+(?:\.[^\s.?!…]+)*)\."
+_LAST_WORD_RE = re.compile(WORD_WITH_PERIOD + r"[\"'”’)\]]*\s*$")
 _OPEN_END_RE = re.compile(r"(?:\.\.\.|…|[?!][\"'”’])\s*$")
 # the pronoun "I" / "i", alone or with its contractions ("i.e." is not one)
 _PRONOUN_RE = re.compile(r"(?<![\w'’])([iI])(?:['’](?:m|ll|ve|d))?(?![\w'’]|\.\w)")
