@@ -24,13 +24,15 @@ into the bar:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from .candidates import Suggestion
 from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, likeliest, present
 from .errors import InvalidArgumentError
-from .lexicon import is_contraction, is_elision, misspelled_keys, misspelling_key, shorthand_keys
+from .lexicon import (is_contraction, is_elision, misspelled_keys, misspelling_key, misspellings, shorthand_keys,
+                      spelled_as_typed)
 from .text import fold
 
 NEXT, COMPLETION, CORRECTION = "next", "completion", "correction"
@@ -98,9 +100,13 @@ class Autocorrect:
     # take for slips of "now", "no" and "I'll"
     keep: frozenset = field(default_factory=shorthand_keys)
     # strings the model knows from its training text but nobody means (the shipped common
-    # misspellings: "definately", "wierd", "becuase", see kbpredict.lexicon): always replaced by
-    # the best correction the bar has
+    # misspellings: "definately", "wierd", "becuase", see kbpredict.lexicon): never offered, and
+    # always replaced, by the word meant (``meant``) or else by the best correction the bar has.
+    # A mapping gives the words meant (misspelling -> a word, or several: the likeliest in
+    # context); a set takes them from the shipped list where it has them
     misspelled: frozenset = field(default_factory=misspelled_keys)
+    # the words each misspelling means (its key -> words), filled from ``misspelled``
+    meant: dict = field(default_factory=misspellings, repr=False, hash=False, compare=False)
     # a contraction typed without its apostrophe ("dont", "thats", "youre"; not "its", "cant", ...,
     # see WORDS_OF_THEIR_OWN, nor a possessive, see lexicon.is_contraction) gets it back whenever
     # the bar's best correction is that contraction, as on every phone keyboard: the model, which
@@ -116,8 +122,19 @@ class Autocorrect:
                 continue
             if isinstance(words, str) or not all(isinstance(w, str) for w in words):
                 raise InvalidArgumentError(f"Autocorrect({name}=...) takes a set of words, not {words!r}")
+            if name == "misspelled" and self.meant is misspellings():
+                object.__setattr__(self, "meant", _meanings(words))
             key = misspelling_key if name == "misspelled" else fold
             object.__setattr__(self, name, frozenset(key(w) for w in words))  # "OMW", "omw" alike
+
+    def means(self, typed: str) -> tuple[str, ...]:
+        """The words a typed misspelling of ``misspelled`` means, in its case ("Definately" ->
+        "Definitely"); none for any other word, or where the likeliest word one slip away
+        replaces it."""
+        key = misspelling_key(typed)
+        if key not in self.misspelled:
+            return ()
+        return tuple(spelled_as_typed(word, typed) for word in self.meant.get(key, ()))
 
     def pronoun_for(self, typed: str) -> str | None:
         """The pronoun that the typed letters always stand for ("im" -> "I'm", "i" -> "I"), or
@@ -135,6 +152,18 @@ class Autocorrect:
         if typed.probability > 0:
             return best > (self.variant_ratio if variant else self.ratio) * typed.probability
         return best > self.unknown_share * typed.unknown_probability
+
+
+def _meanings(words) -> dict[str, tuple[str, ...]]:
+    """The words meant by an app's misspellings: a mapping's values (a word, or several), or for
+    a set, the shipped list's."""
+    if isinstance(words, Mapping):
+        if not all(isinstance(v, str) or (isinstance(v, (list, tuple, set, frozenset)) and
+                                           all(isinstance(w, str) for w in v)) for v in words.values()):
+            raise InvalidArgumentError(f"Autocorrect(misspelled=...) maps misspellings to words, not {words!r}")
+        return {misspelling_key(k): tuple(v.split() if isinstance(v, str) else v) for k, v in words.items()}
+    shipped = misspellings()
+    return {key: shipped[key] for key in map(misspelling_key, words) if key in shipped}
 
 
 @dataclass(frozen=True)
@@ -264,6 +293,18 @@ def _same_letters(spelled: str, word_key: str) -> bool:
     return fold(spelled) == word_key
 
 
+def _as_written(meant: Suggestion, typed: Typed, pronouns: frozenset) -> Suggestion:
+    """A word meant by a misspelling typed in lower case, in the case of the text: a name in
+    lower case for a writer without capitals ("califonia" -> california), as the bar offers
+    names; "I'm" as "i'm" for a writer of "i"."""
+    lower = meant.word.lower()
+    if not typed.word.islower() or meant.word == lower:
+        return meant
+    if typed.lowercase_i if lower in pronouns else typed.without_capitals:
+        return Suggestion(lower, meant.score, meant.kind)
+    return meant
+
+
 def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed, k: int,
             allows: Callable[[str], bool] = lambda word: True,
             policy: Autocorrect = Autocorrect(),
@@ -271,7 +312,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             frequency: Callable[[str], float] | None = None,
             capitalized: Callable[[str], str | None] = lambda lower: None,
             writes: Callable[[str], bool] = lambda word: False,
-            stands_for: Suggestion | None = None,
+            meant: Sequence[Suggestion] = (),
             pronouns: frozenset = PRONOUN_I,
             ) -> tuple[list[Suggestion], Suggestion | None]:
     """The top ``k`` of the bar and the autocorrect candidate (or None).
@@ -284,8 +325,11 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     (lower-case word -> "Michael"), or None; not used in a text written without capitals;
     ``writes``: True for a word the user wrote (in the text or the personal model): a
     contraction's lazy spelling the user writes ("dont") stays an entry of its own;
-    ``stands_for``: the word that the typed chat shorthand is short for ("tmrw" -> tomorrow),
-    offered first when the shorthand is one of ``policy.keep``; ``pronouns``: the spellings of an
+    ``meant``: the word that the typed chat shorthand is short for ("tmrw" -> tomorrow), offered
+    first when the shorthand is one of ``policy.keep``, or the words that a typed misspelling of
+    ``policy.misspelled`` means, likeliest first ("definetly" -> definitely; "thre" -> the, there,
+    three: offered first, and the first is what space puts in its place, see
+    :meth:`Autocorrect.means`); ``pronouns``: the spellings of an
     always-capitalized "I" (``CandidateIndex.pronouns``: none for a language without it).
     """
     candidates = {surface: (p, False) for surface, p in pool.items()}
@@ -321,7 +365,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             if fold(lower) != word_key and (lower not in whole_lower or sum(
                     corrections.get(v, 0.0) for v, _ in variants) <= best_replacement):
                 continue  # neither shown nor a better replacement than one found
-        if lower == echo or not allows(lower) or (lower.replace("’", "'") in policy.misspelled and lower != word_lower):
+        if lower == echo or not allows(lower) or lower.replace("’", "'") in policy.misspelled:
             continue  # (nor is "definately" ever offered: typed out in full, it is corrected)
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
@@ -387,10 +431,17 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         return True
 
     ranked = [s for s in ranked if worth_showing(s)]
-    if stands_for is not None and word_key in policy.keep and allows(stands_for.word.lower()):
-        ranked = [stands_for] + [s for s in ranked if s.word != stands_for.word]  # "tmrw": tomorrow first
+    listed = bool(word) and misspelling_key(word) in policy.misspelled
+    meant = [_as_written(s, typed, pronouns) if listed else s for s in meant
+             if allows(s.word.lower())] if word_key in policy.keep or listed else []
+    if meant:  # "tmrw": tomorrow first; "definetly": definitely first
+        first = {s.word.lower() for s in meant}
+        ranked = meant + [s for s in ranked if s.word.lower() not in first]
     auto = None
-    if word and replacements and not typed.protected:
+    if listed and meant:
+        if not (typed.known or typed.protected):
+            auto = meant[0]  # nobody means "definetly": the word meant replaces it
+    elif word and replacements and not typed.protected:
         score, best = max(replacements, key=lambda r: r[0])
         if word_key in policy.pronoun:  # "I" whatever the model says ("...refundable im" -> "I'm", not "in")
             best = next((s for _, s in replacements if s.word.lower() in pronouns and fold(s.word) == word_key),
@@ -406,8 +457,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
         elif (letters >= policy.min_letters or fold(best.word) == word_key) and policy.replaces(
                 score, typed, fold(best.word) == word_key):
             auto = best
-        elif word_key in policy.misspelled:
-            auto = best  # nobody means "definately": the likeliest word one slip away replaces it
+        elif listed:
+            auto = best  # a misspelling without its words meant: the likeliest word one slip away
         elif name is not None and best is name and policy.names:
             auto = name  # "michael" -> "Michael", "monday" -> "Monday", in a text written with capitals
     return ranked[:k], auto

@@ -16,8 +16,11 @@ keeps what the user typed.
 
 **Common misspellings** (``kbpredict/data/misspellings.txt``: "definately", "wierd"): strings
 the training text holds often enough for the model to know them, but that nobody means: the bar
-never offers them, and typed out, the likeliest word one slip away replaces them
-(``Autocorrect.misspelled``).
+never offers them, and typed out, the bar offers the word meant first and space puts it in their
+place (``Autocorrect.misspelled``; the likeliest in context where one means several words:
+"thre" -> there, three, the). The list is English; a model of another language uses only the
+entries whose meaning it knows far better than the misspelling (:func:`for_model`): Polish
+"numer" and French "exemple" are words there.
 
 **Contractions** typed without their apostrophe ("dont", "thats", "youre") are the contraction
 (:func:`is_contraction`): space restores the apostrophe, as on every phone keyboard, even where
@@ -37,7 +40,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .text import fold
 
@@ -93,11 +96,61 @@ def misspelling_key(word: str) -> str:
     return lower if "'" in lower.strip("'") else fold(lower)
 
 
+def parse_misspellings(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Lines of a misspellings list (``misspelling<TAB>meant [meant ...]``, or the misspelling
+    alone) -> its key (:func:`misspelling_key`) -> the words it means (none: the likeliest word
+    one slip away replaces it)."""
+    entries: dict[str, tuple[str, ...]] = {}
+    for line in lines:
+        word, _, meant = line.partition("\t")
+        if word.strip():
+            entries[misspelling_key(word)] = tuple(meant.split())
+    return entries
+
+
+@lru_cache(maxsize=1)
+def misspellings() -> dict[str, tuple[str, ...]]:
+    """The shipped misspellings: key -> the words each means (read-only: it is shared)."""
+    return parse_misspellings(_lines("misspellings.txt"))
+
+
 @lru_cache(maxsize=1)
 def misspelled_keys() -> frozenset[str]:
     """The shipped misspellings' keys: what :class:`kbpredict.bar.Autocorrect` does not take for
     words by default."""
-    return frozenset(misspelling_key(line) for line in _lines("misspellings.txt"))
+    return frozenset(misspellings())
+
+
+# A misspelling of the list counts for a model if it knows a word meant this many times as well
+# as the misspelling (the shipped model: 8 times for "ambigious", 16 or more for the others;
+# a model of Polish, where "numer" is a word, hardly knows "number").
+MEANT_RATIO = 5.0
+
+
+def for_model(entries: dict[str, tuple[str, ...]], share: Callable[[str], float]
+              ) -> dict[str, tuple[str, ...]]:
+    """The ``entries`` (:func:`parse_misspellings`) that are misspellings for a model whose
+    training text's shares of a word in any case ``share`` gives: each with the words meant that
+    it knows, where one of them is :data:`MEANT_RATIO` times as common as the misspelling (a
+    misspelling the model does not know, nobody types by mistake for a word it knows: kept).
+    An entry without words meant is kept as it is."""
+    kept = {}
+    for key, meant in entries.items():
+        if not meant:
+            kept[key] = meant
+            continue
+        shares = [share(w) for w in meant]
+        if max(shares) > 0 and max(shares) >= MEANT_RATIO * share(key):
+            kept[key] = tuple(w for w, p in zip(meant, shares) if p > 0)
+    return kept
+
+
+def spelled_as_typed(meant: str, typed: str) -> str:
+    """A word meant, in the typed misspelling's case: "Definitely" for "Definately",
+    "DEFINITELY" for "DEFINATELY"; a capital of its own stays ("califonia" -> California)."""
+    if len(typed) > 1 and typed.isupper():
+        return meant.upper()
+    return meant[:1].upper() + meant[1:] if typed[:1].isupper() else meant
 
 
 # The words whose "'s" is "is" or "has" ("that's", "she's"), not a possessive ("friend's").

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -68,6 +68,9 @@ class Predictor:
     blocklist: Blocklist  # words never suggested (offensive words unless loaded without)
     # words whose period does not end a sentence: the bundle's list, or the English one
     abbreviations: frozenset = ABBREVIATIONS
+    # the common misspellings that are misspellings for this model, each with the words it means
+    # (lexicon.for_model: the English list less what the model's language writes as words)
+    misspellings: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
@@ -162,10 +165,11 @@ class Predictor:
                                vocab.log_frequencies(), capitals)
         index.shorthand = lexicon.shorthand_keys()
         index.typos(errors)  # built now, not on the first keystroke
+        misspellings = lexicon.for_model(lexicon.misspellings(), index.frequency_any_case)
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=blocklist,
-                   abbreviations=abbreviations)
+                   abbreviations=abbreviations, misspellings=misspellings)
 
     def session(self, adapt: bool = True, personal: PersonalModel | None = None, incognito: bool = False,
                 correct: bool = True) -> Session:

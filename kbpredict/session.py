@@ -36,7 +36,7 @@ from .bar import CORRECTION, Autocorrect, Typed, arrange
 from .candidates import LocatedWords, RecentWords, Suggestion
 from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
-from .lexicon import expansion
+from .lexicon import expansion, misspelled_keys
 from .errors import InvalidArgumentError
 from .spacing import Edit, accepted_text, after_automatic_space
 from .text import MAX_WORD_LENGTH, address_spans, clean_token, is_word, split_trailing_word
@@ -157,9 +157,14 @@ class Session:
 
     def _fitted(self, policy: Autocorrect) -> Autocorrect:
         """``policy`` for this model: one of a language without the pronoun "I" (its "i" is
-        "and", ``CandidateIndex.pronoun_i``) has no pronoun rules, whatever the app's policy says."""
+        "and", ``CandidateIndex.pronoun_i``) has no pronoun rules, whatever the app's policy says;
+        the shipped misspellings are those that are misspellings for this model
+        (``Predictor.misspellings``: "numer" is a word of Polish)."""
         if policy.pronoun and not self._predictor.index.pronoun_i:
-            return dataclasses.replace(policy, pronoun=frozenset())
+            policy = dataclasses.replace(policy, pronoun=frozenset())
+        if policy.misspelled is misspelled_keys():
+            own = self._predictor.misspellings
+            policy = dataclasses.replace(policy, misspelled=frozenset(own), meant=own)
         return policy
 
     # -- what the session holds --------------------------------------------------------------
@@ -335,22 +340,27 @@ class Session:
             return not blocklist.blocks(word) and (view is None or view.allows(word))
 
         shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency,
-                              index.capitalized, writes, self._stands_for(typed, log_probs, model_share),
+                              index.capitalized, writes, self._meant(typed, log_probs, model_share),
                               index.pronouns)
         if not self.correct:
             auto = None
         self._memo = (self._word, k, shown, auto)
         return shown, auto
 
-    def _stands_for(self, typed: str, log_probs: np.ndarray, scale: float) -> Suggestion | None:
-        """The word that typed chat shorthand is short for ("tmrw" -> tomorrow), as a
-        correction of it, or None (also for a word the model does not know: the shorthand list
-        is English, and a model of another language has no "tomorrow" to offer)."""
-        word = expansion(typed) if typed else None
-        if word is None:
-            return None
-        p = self._predictor.index.probability(log_probs, word)
-        return Suggestion(word, p * scale, CORRECTION) if p > 0 else None
+    def _meant(self, typed: str, log_probs: np.ndarray, scale: float) -> list[Suggestion]:
+        """The word that typed chat shorthand is short for ("tmrw" -> tomorrow), or the words
+        that a misspelling means, likeliest here first ("thre" -> the, there, three), as
+        corrections of it; none for a word the model does not know (the shorthand list is
+        English, and a model of another language has no "tomorrow" to offer)."""
+        if not typed:
+            return []
+        words = self._policy.means(typed) if self.correct else ()
+        if not words:
+            shorthand = expansion(typed)
+            words = (shorthand,) if shorthand is not None else ()
+        index = self._predictor.index
+        found = [Suggestion(word, index.probability(log_probs, word) * scale, CORRECTION) for word in words]
+        return sorted((s for s in found if s.score > 0), key=lambda s: -s.score)
 
     # -- internals ------------------------------------------------------------------------------
     def _set_text(self, text: str, common: int) -> None:

@@ -835,6 +835,62 @@ def test_misspellings_the_model_learned_as_words_are_corrected(shipped, text, wa
     assert auto(shipped, text) == wanted
 
 
+@pytest.mark.parametrize("text, wanted", [("I definetly", "definitely"), ("my new keybord", "keyboard"),
+                                          ("it was amoung", "among"), ("i did'nt", "didn't"),
+                                          ("I think i coudl", "could"), ("so i'mm", "I'm"),
+                                          ("Definetly", "Definitely"), ("DEFINETLY", "DEFINITELY"),
+                                          ("We went to califonia", "California")])
+def test_a_misspelling_is_replaced_by_the_word_it_means(shipped, text, wanted):
+    # the likeliest word one slip away was wrong for these: "definetly" is two slips from
+    # "definitely" and one from "definatly", "keybord" one from "keybords", "amoung" from
+    # "amount"; "did'nt" and "i'mm" were left as typed
+    session = typed(shipped, text)
+    assert session.autocorrection().word == wanted
+    assert session.suggestions(3)[0].word == wanted
+
+
+def test_a_misspelling_of_several_words_offers_them_all_and_the_likeliest_replaces_it(shipped):
+    session = typed(shipped, "I tought")
+    shown = [s.word for s in session.suggestions(3)]
+    assert set(shown) == {"thought", "taught", "tough"}
+    assert session.autocorrection().word == shown[0]
+
+
+def test_a_misspelled_name_is_spelled_as_the_writer_writes_names(shipped):
+    # a writer without capitals gets names in lower case (as the bar offers them to this writer)
+    assert auto(shipped, "we went to califonia") == "california"
+    assert auto(shipped, "so i went to califonia") == "california"
+
+
+def test_an_app_gives_the_words_its_misspellings_mean(shipped):
+    from kbpredict.bar import Autocorrect
+    from kbpredict.errors import InvalidArgumentError
+
+    session = typed(shipped, "a cup of teh")
+    assert session.autocorrection().word == "the"
+    session.autocorrect_policy = Autocorrect(misspelled={"teh": "tea"})
+    assert session.autocorrection().word == "tea" and session.suggestions(3)[0].word == "tea"
+    session.autocorrect_policy = Autocorrect(misspelled={"TEH": ["tea", "the"]})
+    assert session.autocorrection().word in {"tea", "the"}
+    assert {s.word for s in session.suggestions(2)} == {"tea", "the"}
+    with pytest.raises(InvalidArgumentError):
+        Autocorrect(misspelled={"teh": 3})
+
+
+def test_an_english_misspelling_counts_only_for_a_model_that_knows_the_word_far_better():
+    from kbpredict.lexicon import MEANT_RATIO, for_model, parse_misspellings
+
+    entries = parse_misspellings(["numer\tnumber", "wierd\tweird", "thre\tthere three the", "Exemple\texample",
+                                  "noidea"])
+    assert entries["exemple"] == ("example",) and entries["noidea"] == ()
+    shares = {"numer": 1e-3, "wierd": 1e-6, "weird": 1e-4, "there": 1e-3, "the": 0.05, "exemple": 1e-4,
+              "example": 1e-4 * MEANT_RATIO * 0.9}
+    kept = for_model(entries, lambda word: shares.get(word, 0.0))
+    # Polish "numer" is a word (no "number" known), French "exemple" too (English "example"
+    # quoted now and then): no misspellings there
+    assert kept == {"wierd": ("weird",), "thre": ("there", "the"), "noidea": ()}
+
+
 @pytest.mark.parametrize("text", ["I will defin", "I will definit", "so wie", "I can't bel", "we need sep"])
 def test_misspellings_are_never_offered(shipped, text):
     from kbpredict.lexicon import misspelled_keys
@@ -929,10 +985,16 @@ def test_the_misspellings_list_is_well_formed(shipped):
 
     from kbpredict import lexicon
 
-    lines = [line for line in (resources.files("kbpredict") / "data" / "misspellings.txt").read_text(
+    rows = [line.split("\t") for line in (resources.files("kbpredict") / "data" / "misspellings.txt").read_text(
         encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    lines = [row[0] for row in rows]
     assert len(lines) == len(set(lines)) == len(lexicon.misspelled_keys()) > 100
     assert all(word.isascii() and word.replace("'", "").isalpha() and word == word.lower() for word in lines)
+    # each with the words it means: words the shipped model knows far better, none a misspelling
+    assert all(len(row) == 2 and row[1].split() for row in rows)
+    meant = {word for row in rows for word in row[1].split()}
+    assert not {lexicon.misspelling_key(w) for w in meant} & lexicon.misspelled_keys()
+    assert shipped.misspellings == lexicon.misspellings()
     # a misplaced apostrophe is inside the word; its letters are no entry of their own
     misplaced = [word for word in lines if "'" in word]
     assert misplaced and all(word.strip("'") == word and word.count("'") == 1 for word in misplaced)

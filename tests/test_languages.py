@@ -176,6 +176,27 @@ def test_a_model_of_another_language_ships_its_own_offensive_word_list(polish_ru
     assert not (out / "offensive.txt").exists() and Predictor.load(out).blocklist.blocks("fucking")
 
 
+def numbers(count: int, seed: int) -> str:
+    """Polish sentences about phone and house numbers: "numer" is Polish for "number"."""
+    rng = random.Random(seed)
+    sentences = [rng.choice([f"Podaj mi numer telefonu, {rng.choice(NAMES)}.", "Jaki masz numer domu?",
+                             f"Mam nowy numer w {rng.choice(DAYS)}.", f"Kupiłem {rng.choice(NOUNS)} w {rng.choice(PLACES)}."])
+                 for _ in range(count)]
+    return "\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)) + "\n"
+
+
+def test_a_word_of_the_language_is_no_english_misspelling(tmp_path_factory, shipped_model):
+    from kbpredict.lexicon import misspelled_keys
+
+    # "numer" is in the English list of misspellings (of "number"): the bar never offered it in a
+    # model of Polish, and space replaced it
+    model = exported(trained_on(numbers, "numbers", tmp_path_factory), tmp_path_factory)
+    assert "numer" in misspelled_keys() and "numer" not in model.misspellings
+    assert "numer" in bar(model, "Podaj mi nu")
+    assert typed(model, "Podaj mi numer").autocorrection() is None
+    assert typed(shipped_model, "so much numer").autocorrection().word == "number"
+
+
 def test_english_shorthand_offers_no_word_the_model_does_not_know(polish_model, shipped_model):
     assert "tomorrow" not in bar(polish_model, "Kupiłem tmr", k=8)
     assert bar(shipped_model, "see you tmr")[0] == "tomorrow"
