@@ -1,5 +1,5 @@
 """``python -m export --checkpoint CKPT --out BUNDLE_DIR [--fp32] [--valid FILE] [--offensive FILE]
-[--skip-parity] [--ort]``
+[--misspellings FILE] [--skip-parity] [--ort]``
 
 Parity (torch vs ONNX fp32 vs ONNX int8, token by token vs multi-token feeds) is checked on a
 validation text. A bundle that fails it is written marked failed -- ``Predictor.load`` refuses it --
@@ -35,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the words never to suggest, for a model of another language than English: one word "
                              "or pattern (word*) a line, as kbpredict/data/offensive.txt; shipped in the bundle "
                              "in place of kbpredict's English list")
+    parser.add_argument("--misspellings", metavar="FILE",
+                        help="common misspellings of a language other than English and the words they mean: "
+                             "one a line, then a tab and the words, as kbpredict/data/misspellings.txt; shipped "
+                             "in the bundle in place of kbpredict's English list")
     parser.add_argument("--skip-parity", action="store_true",
                         help="export without checking parity (model.json records it was not checked)")
     args = parser.parse_args(argv)
@@ -44,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         info, report = export_bundle(args.checkpoint, args.out, fp32=args.fp32, valid=args.valid,
                                      positions=args.positions, words_from=args.words_from,
                                      words_min_count=args.words_min_count, wordlist=not args.no_words,
-                                     skip_parity=args.skip_parity, offensive=args.offensive)
+                                     skip_parity=args.skip_parity, offensive=args.offensive,
+                                     misspellings=args.misspellings)
     except (FileNotFoundError, ValueError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

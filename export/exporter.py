@@ -14,6 +14,7 @@ import onnx
 
 from kbpredict.blocklist import Blocklist
 from kbpredict.bundle import SIDECAR, BundleInfo, ModelShape, describe_files
+from kbpredict.lexicon import listed_lines, parse_misspellings
 from kbpredict.lm import OnnxLanguageModel
 from train.checkpoint import load_checkpoint, load_model
 from train.config import ModelConfig
@@ -33,13 +34,15 @@ WORDLIST_FILE = "words.tsv.gz"
 CAPITALS_FILE = "capitals.txt.gz"
 ABBREVIATIONS_FILE = "abbreviations.txt"
 OFFENSIVE_FILE = "offensive.txt"
+MISSPELLINGS_FILE = "misspellings.txt"
 
 
 def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
           metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = (), capitals: bool = False,
-          abbreviations: bool = False, offensive: bool = False) -> BundleInfo:
+          abbreviations: bool = False, offensive: bool = False, misspellings: bool = False) -> BundleInfo:
     names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else []) + ([CAPITALS_FILE] if capitals else []) + (
-        [ABBREVIATIONS_FILE] if abbreviations else []) + ([OFFENSIVE_FILE] if offensive else [])
+        [ABBREVIATIONS_FILE] if abbreviations else []) + ([OFFENSIVE_FILE] if offensive else []) + (
+        [MISSPELLINGS_FILE] if misspellings else [])
     return BundleInfo(
         shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
                          hidden_size=config.hidden_size, num_layers=config.num_layers, cell=config.cell,
@@ -50,6 +53,7 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
         capitals_file=CAPITALS_FILE if capitals else None,
         abbreviations_file=ABBREVIATIONS_FILE if abbreviations else None,
         offensive_file=OFFENSIVE_FILE if offensive else None,
+        misspellings_file=MISSPELLINGS_FILE if misspellings else None,
         precision=precision, training=training, metrics=metrics,
         start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line), operators=operators,
     )
@@ -61,7 +65,7 @@ def _offensive_list(path: str) -> str:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not UTF-8 text: an offensive-word list is one word or pattern a line") from None
-    entries = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    entries = [line.strip() for line in listed_lines(text)]
     too_long = next((entry for entry in entries if len(entry) > 100), None)
     if too_long is not None:
         raise ValueError(f"{path}: {too_long[:40]!r}... is no word (one word or pattern a line)")
@@ -70,10 +74,29 @@ def _offensive_list(path: str) -> str:
     return text
 
 
+def _misspellings_list(path: str) -> str:
+    """The text of a misspellings list to ship, checked: UTF-8, one misspelling a line, each
+    with the words it means after a tab (or none)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text: a misspellings list is one misspelling a line, "
+                         "then a tab and the words it means") from None
+    lines = listed_lines(text)
+    for line in lines:
+        word, _, meant = line.partition("\t")
+        if not word.strip() or len(word.split()) > 1 or len(line) > 200:
+            raise ValueError(f"{path}: {line[:40]!r} is no misspelling (one a line, then a tab and the words it means)")
+    if not parse_misspellings(lines):
+        raise ValueError(f"{path} lists no misspellings (one a line, then a tab and the words it means; # for comments)")
+    return text
+
+
 def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
                   positions: int = 2000, words_from: list[str] | None = None, words_min_count: int = 2,
                   wordlist: bool = True, skip_parity: bool = False,
-                  offensive: str | None = None) -> tuple[BundleInfo, ParityReport | None]:
+                  offensive: str | None = None, misspellings: str | None = None
+                  ) -> tuple[BundleInfo, ParityReport | None]:
     """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz``, ``capitals.txt.gz``,
     ``abbreviations.txt`` and ``model.json`` into ``out``.
 
@@ -82,13 +105,16 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
     the checkpoint, when it is still on this machine; ``wordlist=False`` leaves them out.
     ``offensive``: a list of the words never to suggest, in the format of
     ``kbpredict/data/offensive.txt``, copied into the bundle as ``offensive.txt`` for the runtime
-    to use in place of its English list (a model of another language). Parity is
+    to use in place of its English list (a model of another language); ``misspellings``: the
+    common misspellings of the language and the words they mean, in the format of
+    ``kbpredict/data/misspellings.txt``, shipped as ``misspellings.txt`` in the same way. Parity is
     checked on ``valid`` (default: the training run's validation text); a bundle that fails is
     written with ``parity.passed = false`` in ``model.json``, which ``Predictor.load`` refuses.
     With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
     ``skip_parity``.
     """
     offensive_text = _offensive_list(offensive) if offensive else None
+    misspellings_text = _misspellings_list(misspellings) if misspellings else None
     payload = load_checkpoint(checkpoint_path)
     if not skip_parity:
         valid = valid or default_validation_file(payload.get("summary", {}))
@@ -159,10 +185,14 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
         if offensive_text is not None:
             (Path(tmp) / OFFENSIVE_FILE).write_text(offensive_text, encoding="utf-8")
             outputs.append((OFFENSIVE_FILE, Path(tmp) / OFFENSIVE_FILE))
+        if misspellings_text is not None:
+            (Path(tmp) / MISSPELLINGS_FILE).write_text(misspellings_text, encoding="utf-8")
+            outputs.append((MISSPELLINGS_FILE, Path(tmp) / MISSPELLINGS_FILE))
         # Files of an earlier export that would not match this model (the mobile files are
         # written afresh by --ort / python -m export.mobile).
         stale = ([] if extra else [WORDLIST_FILE]) + ([] if capitals else [CAPITALS_FILE]) + (
-            [] if abbreviations else [ABBREVIATIONS_FILE]) + ([] if offensive_text is not None else [OFFENSIVE_FILE]) + [
+            [] if abbreviations else [ABBREVIATIONS_FILE]) + ([] if offensive_text is not None else [OFFENSIVE_FILE]) + (
+            [] if misspellings_text is not None else [MISSPELLINGS_FILE]) + [
             PLAIN_VOCAB_FILE, ORT_FILE, OPERATORS_FILE, WORDS_FILE]
         for name in stale:
             if (out_dir / name).exists():
@@ -172,7 +202,8 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             os.replace(out_dir / f".{name}.tmp", out_dir / name)
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
                  wordlist=bool(extra), operators=operators, capitals=bool(capitals),
-                 abbreviations=bool(abbreviations), offensive=offensive_text is not None)
+                 abbreviations=bool(abbreviations), offensive=offensive_text is not None,
+                 misspellings=misspellings_text is not None)
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)

@@ -64,6 +64,9 @@ class BundleInfo:
     # the words never suggested, in the shipped list's format, in place of the shipped (English)
     # list (optional: a model of another language, exported with --offensive FILE)
     offensive_file: str | None = None
+    # common misspellings and the words they mean, in the shipped list's format, in place of the
+    # shipped (English) list (optional: a model of another language, exported with --misspellings)
+    misspellings_file: str | None = None
     precision: str = "int8"
     tensors: TensorNames = field(default_factory=TensorNames)
     training: dict[str, Any] = field(default_factory=dict)
@@ -118,6 +121,7 @@ class BundleInfo:
                 capitals_file=_optional(data, "capitals_file"),
                 abbreviations_file=_optional(data, "abbreviations_file"),
                 offensive_file=_optional(data, "offensive_file"),
+                misspellings_file=_optional(data, "misspellings_file"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelFormatError(f"{SIDECAR} is missing or has a malformed field: {exc}") from None
@@ -177,7 +181,7 @@ def _read_bundle(directory: Path, verify: bool) -> tuple[Path, BundleInfo]:
         raise ModelCorruptError(f"{sidecar} is not valid JSON ({exc}); re-export or re-install the model") from None
     info = BundleInfo.from_dict(data)
     for name in (info.model_file, info.vocab_file, info.wordlist_file, info.capitals_file, info.abbreviations_file,
-                 info.offensive_file, info.ort_file, info.operators_file, info.words_file):
+                 info.offensive_file, info.misspellings_file, info.ort_file, info.operators_file, info.words_file):
         if name is None:
             continue
         if name not in info.files:

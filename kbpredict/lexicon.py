@@ -40,6 +40,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .text import fold
@@ -49,8 +50,12 @@ if TYPE_CHECKING:
 
 
 def _lines(name: str) -> list[str]:
-    text = (resources.files("kbpredict") / "data" / name).read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return listed_lines((resources.files("kbpredict") / "data" / name).read_text(encoding="utf-8"))
+
+
+def listed_lines(text: str) -> list[str]:
+    """The entries of a word list's text: its lines less blank ones and ``#`` comments."""
+    return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +111,12 @@ def parse_misspellings(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
         if word.strip():
             entries[misspelling_key(word)] = tuple(meant.split())
     return entries
+
+
+def read_misspellings(path) -> dict[str, tuple[str, ...]]:
+    """A bundle's own misspellings list (``misspellings.txt``, a model of another language's,
+    exported with ``--misspellings``), in the format of the shipped one."""
+    return parse_misspellings(listed_lines(Path(path).read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)

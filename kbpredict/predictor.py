@@ -69,7 +69,8 @@ class Predictor:
     # words whose period does not end a sentence: the bundle's list, or the English one
     abbreviations: frozenset = ABBREVIATIONS
     # the common misspellings that are misspellings for this model, each with the words it means
-    # (lexicon.for_model: the English list less what the model's language writes as words)
+    # (the bundle's list, or the English one less what the model's language writes as words:
+    # lexicon.for_model)
     misspellings: dict = field(default_factory=dict)
 
     @classmethod
@@ -165,7 +166,8 @@ class Predictor:
                                vocab.log_frequencies(), capitals)
         index.shorthand = lexicon.shorthand_keys()
         index.typos(errors)  # built now, not on the first keystroke
-        misspellings = lexicon.for_model(lexicon.misspellings(), index.frequency_any_case)
+        listed = _read_listed(directory, info.misspellings_file, lexicon.read_misspellings, lexicon.misspellings())
+        misspellings = lexicon.for_model(listed, index.frequency_any_case)
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=blocklist,

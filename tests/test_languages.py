@@ -177,24 +177,62 @@ def test_a_model_of_another_language_ships_its_own_offensive_word_list(polish_ru
 
 
 def numbers(count: int, seed: int) -> str:
-    """Polish sentences about phone and house numbers: "numer" is Polish for "number"."""
+    """Polish sentences about phone and house numbers ("numer" is Polish for "number"), one in
+    ten of the phone numbers' "telefonu" misspelled "telefnu"."""
     rng = random.Random(seed)
-    sentences = [rng.choice([f"Podaj mi numer telefonu, {rng.choice(NAMES)}.", "Jaki masz numer domu?",
-                             f"Mam nowy numer w {rng.choice(DAYS)}.", f"Kupiłem {rng.choice(NOUNS)} w {rng.choice(PLACES)}."])
+    sentences = [rng.choice([f"Podaj mi numer {rng.choices(['telefonu', 'telefnu'], [9, 1])[0]}, {rng.choice(NAMES)}.",
+                             "Jaki masz numer domu?", f"Mam nowy numer w {rng.choice(DAYS)}.",
+                             f"Kupiłem {rng.choice(NOUNS)} w {rng.choice(PLACES)}."])
                  for _ in range(count)]
     return "\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)) + "\n"
 
 
-def test_a_word_of_the_language_is_no_english_misspelling(tmp_path_factory, shipped_model):
+@pytest.fixture(scope="module")
+def numbers_run(tmp_path_factory):
+    return trained_on(numbers, "numbers", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def numbers_model(numbers_run, tmp_path_factory):
+    return exported(numbers_run, tmp_path_factory)
+
+
+def test_a_word_of_the_language_is_no_english_misspelling(numbers_model, shipped_model):
     from kbpredict.lexicon import misspelled_keys
 
     # "numer" is in the English list of misspellings (of "number"): the bar never offered it in a
     # model of Polish, and space replaced it
-    model = exported(trained_on(numbers, "numbers", tmp_path_factory), tmp_path_factory)
-    assert "numer" in misspelled_keys() and "numer" not in model.misspellings
-    assert "numer" in bar(model, "Podaj mi nu")
-    assert typed(model, "Podaj mi numer").autocorrection() is None
+    assert "numer" in misspelled_keys() and "numer" not in numbers_model.misspellings
+    assert "numer" in bar(numbers_model, "Podaj mi nu")
+    assert typed(numbers_model, "Podaj mi numer").autocorrection() is None
     assert typed(shipped_model, "so much numer").autocorrection().word == "number"
+
+
+def test_a_model_of_another_language_ships_its_own_misspellings(numbers_run, numbers_model, tmp_path):
+    from export.__main__ import main as export_main
+    from kbpredict import Predictor
+
+    listed = tmp_path / "misspellings.txt"
+    listed.write_text("# the test's list\ntelefnu\ttelefonu\n", encoding="utf-8")
+    assert "telefnu" in bar(numbers_model, "Podaj mi numer tel", k=8)  # a word of the model
+    out = tmp_path / "bundle"
+    assert export_main(["--checkpoint", str(numbers_run / "best.pt"), "--out", str(out),
+                        "--misspellings", str(listed)]) == 0
+    model = Predictor.load(out)
+    assert model.info.misspellings_file == "misspellings.txt"
+    assert model.misspellings == {"telefnu": ("telefonu",)}  # in place of the English list
+    assert "telefnu" not in bar(model, "Podaj mi numer tel", k=8)
+    session = typed(model, "Podaj mi numer telefnu")
+    assert session.autocorrection().word == "telefonu" and session.suggestions(3)[0].word == "telefonu"
+    # a list that is no list is refused before anything is written
+    for bad in (b"\xff\xfe", b"# only a comment\n", b"two words\ttelefonu\n"):
+        listed.write_bytes(bad)
+        assert export_main(["--checkpoint", str(numbers_run / "best.pt"), "--out", str(tmp_path / "not"),
+                            "--misspellings", str(listed)]) == 2
+        assert not (tmp_path / "not").exists()
+    # a re-export without the list takes it out of the bundle
+    assert export_main(["--checkpoint", str(numbers_run / "best.pt"), "--out", str(out)]) == 0
+    assert not (out / "misspellings.txt").exists() and "telefnu" not in Predictor.load(out).misspellings
 
 
 def test_english_shorthand_offers_no_word_the_model_does_not_know(polish_model, shipped_model):
