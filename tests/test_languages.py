@@ -18,6 +18,11 @@ NAMES = ["Ania", "Łukasz", "Paweł", "Zosia"]
 DAYS = ["sobotę", "niedzielę", "piątek"]
 
 
+def lines_of(sentences: list[str], per_line: int) -> str:
+    """The sentences, ``per_line`` to a line."""
+    return "\n".join(" ".join(sentences[i : i + per_line]) for i in range(0, len(sentences), per_line)) + "\n"
+
+
 def polish(count: int, seed: int) -> str:
     """``count`` sentences of a few templates, four to a line. "i" is "and", "w" "in", "z" "with"."""
     rng = random.Random(seed)
@@ -34,7 +39,7 @@ def polish(count: int, seed: int) -> str:
             f"Kupię coś, np. {noun} albo {other}, a {name} nie.",  # "np." ("e.g.") is followed by lower case
             "Nie wiem co. A ty?",  # Polish "co" ("what") ends sentences: no "Co." (company) here
         ]))
-    return "\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)) + "\n"
+    return lines_of(sentences, 4)
 
 
 def trained_on(write, name: str, factory):
@@ -129,7 +134,7 @@ def french(count: int, seed: int) -> str:
             f"On mange du {food} ce soir ?",
             "mdr cest nul",
         ], weights=[3, 3, 3, 2, 1])[0])
-    return "\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3)) + "\n"
+    return lines_of(sentences, 3)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +189,7 @@ def numbers(count: int, seed: int) -> str:
                              "Jaki masz numer domu?", f"Mam nowy numer w {rng.choice(DAYS)}.",
                              f"Kupiłem {rng.choice(NOUNS)} w {rng.choice(PLACES)}."])
                  for _ in range(count)]
-    return "\n".join(" ".join(sentences[i : i + 4]) for i in range(0, len(sentences), 4)) + "\n"
+    return lines_of(sentences, 4)
 
 
 @pytest.fixture(scope="module")
