@@ -327,7 +327,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     contraction's lazy spelling the user writes ("dont") stays an entry of its own;
     ``meant``: the word that the typed chat shorthand is short for ("tmrw" -> tomorrow), offered
     first when the shorthand is one of ``policy.keep``, or the words that a typed misspelling of
-    ``policy.misspelled`` means, likeliest first ("definetly" -> definitely; "thre" -> the, there,
+    ``policy.misspelled`` means, likeliest first ("definetly" -> definitely; "thre" -> there,
     three: offered first, and the first is what space puts in its place, see
     :meth:`Autocorrect.means`); ``pronouns``: the spellings of an
     always-capitalized "I" (``CandidateIndex.pronouns``: none for a language without it).

@@ -18,7 +18,7 @@ keeps what the user typed.
 the training text holds often enough for the model to know them, but that nobody means: the bar
 never offers them, and typed out, the bar offers the word meant first and space puts it in their
 place (``Autocorrect.misspelled``; the likeliest in context where one means several words:
-"thre" -> there, three, the). The list is English; a model of another language uses only the
+"thre" -> there, three). The list is English; a model of another language uses only the
 entries whose meaning it knows far better than the misspelling (:func:`for_model`): Polish
 "numer" and French "exemple" are words there.
 

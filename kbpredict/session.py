@@ -349,7 +349,7 @@ class Session:
 
     def _meant(self, typed: str, log_probs: np.ndarray, scale: float) -> list[Suggestion]:
         """The word that typed chat shorthand is short for ("tmrw" -> tomorrow), or the words
-        that a misspelling means, likeliest here first ("thre" -> the, there, three), as
+        that a misspelling means, likeliest here first ("thre" -> there, three), as
         corrections of it; none for a word the model does not know (the shorthand list is
         English, and a model of another language has no "tomorrow" to offer)."""
         if not typed:

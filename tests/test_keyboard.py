@@ -839,11 +839,12 @@ def test_misspellings_the_model_learned_as_words_are_corrected(shipped, text, wa
                                           ("it was amoung", "among"), ("i did'nt", "didn't"),
                                           ("I think i coudl", "could"), ("so i'mm", "I'm"),
                                           ("Definetly", "Definitely"), ("DEFINETLY", "DEFINITELY"),
-                                          ("We went to califonia", "California")])
+                                          ("We went to califonia", "California"), ("I have thre", "three"),
+                                          ("I think thre", "there"), ("omw, be thre", "there")])
 def test_a_misspelling_is_replaced_by_the_word_it_means(shipped, text, wanted):
     # the likeliest word one slip away was wrong for these: "definetly" is two slips from
     # "definitely" and one from "definatly", "keybord" one from "keybords", "amoung" from
-    # "amount"; "did'nt" and "i'mm" were left as typed
+    # "amount", "thre" (there, three) "the"; "did'nt" and "i'mm" were left as typed
     session = typed(shipped, text)
     assert session.autocorrection().word == wanted
     assert session.suggestions(3)[0].word == wanted
