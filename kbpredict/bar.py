@@ -31,7 +31,7 @@ from typing import Callable, Sequence
 from .candidates import Suggestion
 from .casing import PRONOUN_I, case_mode, case_weight, is_lowercase_word, likeliest, present
 from .errors import InvalidArgumentError
-from .lexicon import (is_contraction, is_elision, misspelled_keys, misspelling_key, misspellings, shorthand_keys,
+from .lexicon import (ForModel, is_contraction, is_elision, misspelled_keys, misspelling_key, misspellings, shorthand_keys,
                       spelled_as_typed)
 from .text import fold
 
@@ -103,7 +103,8 @@ class Autocorrect:
     # misspellings: "definately", "wierd", "becuase", see kbpredict.lexicon): never offered, and
     # always replaced, by the word meant (``meant``) or else by the best correction the bar has.
     # A mapping gives the words meant (misspelling -> a word, or several: the likeliest in
-    # context); a set takes them from the shipped list where it has them
+    # context); a set takes them from the shipped list where it has them. (A session's default
+    # is the model's part of the list, Predictor.misspellings, a lexicon.ForModel)
     misspelled: frozenset = field(default_factory=misspelled_keys)
     # the words each misspelling means (its key -> words), filled from ``misspelled``
     meant: dict = field(default_factory=misspellings, repr=False, hash=False, compare=False)
@@ -118,7 +119,7 @@ class Autocorrect:
     def __post_init__(self) -> None:
         for name, shipped in (("keep", shorthand_keys()), ("misspelled", misspelled_keys())):
             words = getattr(self, name)
-            if words is shipped:
+            if words is shipped or isinstance(words, ForModel):  # (a model's, decided when asked)
                 continue
             if isinstance(words, str) or not all(isinstance(w, str) for w in words):
                 raise InvalidArgumentError(f"Autocorrect({name}=...) takes a set of words, not {words!r}")

@@ -19,7 +19,7 @@ the training text holds often enough for the model to know them, but that nobody
 never offers them, and typed out, the bar offers the word meant first and space puts it in their
 place (``Autocorrect.misspelled``; the likeliest in context where one means several words:
 "thre" -> there, three). The list is English; a model of another language uses only the
-entries whose meaning it knows far better than the misspelling (:func:`for_model`): Polish
+entries whose meaning it knows far better than the misspelling (:class:`ForModel`): Polish
 "numer" and French "exemple" are words there.
 
 **Contractions** typed without their apostrophe ("dont", "thats", "youre") are the contraction
@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -133,27 +134,65 @@ def misspelled_keys() -> frozenset[str]:
 
 
 # A misspelling of the list counts for a model if it knows a word meant this many times as well
-# as the misspelling (the shipped model: 8 times for "ambigious", 16 or more for the others;
-# a model of Polish, where "numer" is a word, hardly knows "number").
-MEANT_RATIO = 5.0
+# as the misspelling (the shipped model: 2.7 times for "accomodation", whose sources misspell it
+# often, 4.6 for "accomodate", 5 or more for the others; a model of Polish, where "numer" is a
+# word, hardly knows "number").
+MEANT_RATIO = 2.0
 
 
-def for_model(entries: dict[str, tuple[str, ...]], share: Callable[[str], float]
-              ) -> dict[str, tuple[str, ...]]:
-    """The ``entries`` (:func:`parse_misspellings`) that are misspellings for a model whose
-    training text's shares of a word in any case ``share`` gives: each with the words meant that
-    it knows, where one of them is :data:`MEANT_RATIO` times as common as the misspelling (a
-    misspelling the model does not know, nobody types by mistake for a word it knows: kept).
-    An entry without words meant is kept as it is."""
-    kept = {}
-    for key, meant in entries.items():
-        if not meant:
-            kept[key] = meant
-            continue
-        shares = [share(w) for w in meant]
-        if max(shares) > 0 and max(shares) >= MEANT_RATIO * share(key):
-            kept[key] = tuple(w for w, p in zip(meant, shares) if p > 0)
-    return kept
+def _for_model(key: str, meant: tuple[str, ...], share: Callable[[str], float]) -> tuple[str, ...] | None:
+    """One entry of a misspellings list for a model (see :class:`ForModel`), or None."""
+    if not meant:
+        return meant
+    shares = [share(w) for w in meant]
+    if max(shares) > 0 and max(shares) >= MEANT_RATIO * share(key):
+        return tuple(w for w, p in zip(meant, shares) if p > 0)
+    return None
+
+
+_UNDECIDED = object()
+
+
+class ForModel(Mapping):
+    """The ``entries`` of a misspellings list (:func:`parse_misspellings`) that are misspellings
+    for a model whose training text's shares of a word in any case ``share`` gives: each with the
+    words meant that the model knows, where one of them is :data:`MEANT_RATIO` times as common as
+    the misspelling (a misspelling the model does not know, nobody types by mistake for a word it
+    knows: kept). An entry without words meant is kept as it is.
+
+    Each entry is decided when it is first asked for (a typed word, a word of the bar), not at
+    load: the whole list takes milliseconds. Read-only; safe to share between threads (an entry
+    decided twice is decided the same)."""
+
+    def __init__(self, entries: Mapping[str, tuple[str, ...]], share: Callable[[str], float]):
+        self._entries = entries
+        self._share = share
+        self._decided: dict[str, tuple[str, ...] | None] = {}
+
+    def get(self, key, default=None):
+        if key not in self._entries:
+            return default
+        found = self._decided.get(key, _UNDECIDED)
+        if found is _UNDECIDED:
+            found = self._decided[key] = _for_model(key, self._entries[key], self._share)
+        return default if found is None else found
+
+    def __getitem__(self, key):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+    def __iter__(self):
+        return (key for key in self._entries if key in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    __hash__ = object.__hash__  # (kept in a frozen Autocorrect)
 
 
 def spelled_as_typed(meant: str, typed: str) -> str:

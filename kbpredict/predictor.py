@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -70,8 +70,8 @@ class Predictor:
     abbreviations: frozenset = ABBREVIATIONS
     # the common misspellings that are misspellings for this model, each with the words it means
     # (the bundle's list, or the English one less what the model's language writes as words:
-    # lexicon.for_model)
-    misspellings: dict = field(default_factory=dict)
+    # lexicon.ForModel)
+    misspellings: Mapping = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
@@ -167,7 +167,7 @@ class Predictor:
         index.shorthand = lexicon.shorthand_keys()
         index.typos(errors)  # built now, not on the first keystroke
         listed = _read_listed(directory, info.misspellings_file, lexicon.read_misspellings, lexicon.misspellings())
-        misspellings = lexicon.for_model(listed, index.frequency_any_case)
+        misspellings = lexicon.ForModel(listed, index.frequency_any_case)  # (decided when asked: no load time)
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=blocklist,

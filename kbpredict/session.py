@@ -164,7 +164,7 @@ class Session:
             policy = dataclasses.replace(policy, pronoun=frozenset())
         if policy.misspelled is misspelled_keys():
             own = self._predictor.misspellings
-            policy = dataclasses.replace(policy, misspelled=frozenset(own), meant=own)
+            policy = dataclasses.replace(policy, misspelled=own, meant=own)
         return policy
 
     # -- what the session holds --------------------------------------------------------------

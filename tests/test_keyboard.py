@@ -879,14 +879,15 @@ def test_an_app_gives_the_words_its_misspellings_mean(shipped):
 
 
 def test_an_english_misspelling_counts_only_for_a_model_that_knows_the_word_far_better():
-    from kbpredict.lexicon import MEANT_RATIO, for_model, parse_misspellings
+    from kbpredict.lexicon import MEANT_RATIO, ForModel, parse_misspellings
 
     entries = parse_misspellings(["numer\tnumber", "wierd\tweird", "thre\tthere three the", "Exemple\texample",
                                   "noidea"])
     assert entries["exemple"] == ("example",) and entries["noidea"] == ()
     shares = {"numer": 1e-3, "wierd": 1e-6, "weird": 1e-4, "there": 1e-3, "the": 0.05, "exemple": 1e-4,
               "example": 1e-4 * MEANT_RATIO * 0.9}
-    kept = for_model(entries, lambda word: shares.get(word, 0.0))
+    kept = ForModel(entries, lambda word: shares.get(word, 0.0))
+    assert "numer" not in kept and "thre" in kept and kept.get("noidea") == () and kept.get("numer", 1) == 1
     # Polish "numer" is a word (no "number" known), French "exemple" too (English "example"
     # quoted now and then): no misspellings there
     assert kept == {"wierd": ("weird",), "thre": ("there", "the"), "noidea": ()}
@@ -1001,10 +1002,10 @@ def test_the_misspellings_list_is_well_formed(shipped):
     assert misplaced and all(word.strip("'") == word and word.count("'") == 1 for word in misplaced)
     assert not {word.replace("'", "") for word in misplaced} & set(lines)
     assert not lexicon.misspelled_keys() & lexicon.shorthand_keys()
-    # each is a string the shipped model knows (in its vocabulary or word list): the reason for the list
-    unknown = [word for word in lines if all(shipped.index.entry(spelling) == (shipped.index.unknown_id, 0.0, True)
-                                             for spelling in (word, word.capitalize()))]
-    assert not unknown
+    # most are strings the shipped model knows (in its vocabulary or word list), which the bar
+    # would offer; the others are misspellings that space did not correct
+    known = [word for word in lines if any(shipped.index.entry(spelling)[1] > 0 for spelling in (word, word.capitalize()))]
+    assert len(known) > 300
 
 
 def test_rare_and_unknown_emoji_are_read_as_the_best_learned_one(shipped):
