@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
                              "in place of kbpredict's English list")
     parser.add_argument("--misspellings", metavar="FILE",
                         help="common misspellings of a language other than English and the words they mean: "
-                             "one a line, then a tab and the words, as kbpredict/data/misspellings.txt; shipped "
+                             "one a line, each meaning after a tab, as kbpredict/data/misspellings.txt; shipped "
                              "in the bundle in place of kbpredict's English list")
     parser.add_argument("--skip-parity", action="store_true",
                         help="export without checking parity (model.json records it was not checked)")

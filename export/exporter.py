@@ -75,20 +75,20 @@ def _offensive_list(path: str) -> str:
 
 
 def _misspellings_list(path: str) -> str:
-    """The text of a misspellings list to ship, checked: UTF-8, one misspelling a line, each
-    with the words it means after a tab (or none)."""
+    """The text of a misspellings list to ship, checked: UTF-8, one misspelling a line, then
+    what it means, each meaning after a tab (or nothing)."""
+    form = "one misspelling a line, then what it means, each meaning after a tab"
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ValueError(f"{path} is not UTF-8 text: a misspellings list is one misspelling a line, "
-                         "then a tab and the words it means") from None
+        raise ValueError(f"{path} is not UTF-8 text: a misspellings list is {form}") from None
     lines = listed_lines(text)
     for line in lines:
-        word, _, meant = line.partition("\t")
+        word = line.split("\t")[0]
         if not word.strip() or len(word.split()) > 1 or len(line) > 200:
-            raise ValueError(f"{path}: {line[:40]!r} is no misspelling (one a line, then a tab and the words it means)")
+            raise ValueError(f"{path}: {line[:40]!r} is no misspelling ({form})")
     if not parse_misspellings(lines):
-        raise ValueError(f"{path} lists no misspellings (one a line, then a tab and the words it means; # for comments)")
+        raise ValueError(f"{path} lists no misspellings ({form}; # for comments)")
     return text
 
 

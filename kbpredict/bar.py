@@ -156,13 +156,14 @@ class Autocorrect:
 
 
 def _meanings(words) -> dict[str, tuple[str, ...]]:
-    """The words meant by an app's misspellings: a mapping's values (a word, or several), or for
-    a set, the shipped list's."""
+    """What an app's misspellings mean: a mapping's values (a meaning, "a lot" for "alot", or a
+    list of several), or for a set, the shipped list's."""
     if isinstance(words, Mapping):
         if not all(isinstance(v, str) or (isinstance(v, (list, tuple, set, frozenset)) and
                                            all(isinstance(w, str) for w in v)) for v in words.values()):
             raise InvalidArgumentError(f"Autocorrect(misspelled=...) maps misspellings to words, not {words!r}")
-        return {misspelling_key(k): tuple(v.split() if isinstance(v, str) else v) for k, v in words.items()}
+        return {misspelling_key(k): tuple(" ".join(m.split()) for m in ([v] if isinstance(v, str) else v)
+                                          if m.strip()) for k, v in words.items()}
     shipped = misspellings()
     return {key: shipped[key] for key in map(misspelling_key, words) if key in shipped}
 
@@ -295,15 +296,14 @@ def _same_letters(spelled: str, word_key: str) -> bool:
 
 
 def _as_written(meant: Suggestion, typed: Typed, pronouns: frozenset) -> Suggestion:
-    """A word meant by a misspelling typed in lower case, in the case of the text: a name in
-    lower case for a writer without capitals ("califonia" -> california), as the bar offers
-    names; "I'm" as "i'm" for a writer of "i"."""
-    lower = meant.word.lower()
-    if not typed.word.islower() or meant.word == lower:
+    """What a misspelling typed in lower case means, in the case of the text: a name in lower
+    case for a writer without capitals ("califonia" -> california), as the bar offers names;
+    "I'm" as "i'm" for a writer of "i" ("iam" -> "i am")."""
+    if not typed.word.islower() or meant.word.islower():
         return meant
-    if typed.lowercase_i if lower in pronouns else typed.without_capitals:
-        return Suggestion(lower, meant.score, meant.kind)
-    return meant
+    words = [w.lower() if (typed.lowercase_i if w.lower() in pronouns else typed.without_capitals) else w
+             for w in meant.word.split(" ")]
+    return Suggestion(" ".join(words), meant.score, meant.kind)
 
 
 def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed, k: int,
@@ -434,7 +434,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     ranked = [s for s in ranked if worth_showing(s)]
     listed = bool(word) and misspelling_key(word) in policy.misspelled
     meant = [_as_written(s, typed, pronouns) if listed else s for s in meant
-             if allows(s.word.lower())] if word_key in policy.keep or listed else []
+             if all(allows(w) for w in s.word.lower().split())] if word_key in policy.keep or listed else []
     if meant:  # "tmrw": tomorrow first; "definetly": definitely first
         first = {s.word.lower() for s in meant}
         ranked = meant + [s for s in ranked if s.word.lower() not in first]

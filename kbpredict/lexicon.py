@@ -103,14 +103,14 @@ def misspelling_key(word: str) -> str:
 
 
 def parse_misspellings(lines: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Lines of a misspellings list (``misspelling<TAB>meant [meant ...]``, or the misspelling
-    alone) -> its key (:func:`misspelling_key`) -> the words it means (none: the likeliest word
-    one slip away replaces it)."""
+    """Lines of a misspellings list (``misspelling<TAB>meant[<TAB>meant ...]``, a meaning of one
+    word or more: "alot<TAB>a lot"; or the misspelling alone) -> its key (:func:`misspelling_key`)
+    -> what it means (nothing: the likeliest word one slip away replaces it)."""
     entries: dict[str, tuple[str, ...]] = {}
     for line in lines:
-        word, _, meant = line.partition("\t")
+        word, *meant = line.split("\t")
         if word.strip():
-            entries[misspelling_key(word)] = tuple(meant.split())
+            entries[misspelling_key(word)] = tuple(" ".join(m.split()) for m in meant if m.strip())
     return entries
 
 
@@ -144,7 +144,7 @@ def _for_model(key: str, meant: tuple[str, ...], share: Callable[[str], float]) 
     """One entry of a misspellings list for a model (see :class:`ForModel`), or None."""
     if not meant:
         return meant
-    shares = [share(w) for w in meant]
+    shares = [min(share(w) for w in words.split()) for words in meant]  # ("a lot": its rarer word)
     if max(shares) > 0 and max(shares) >= MEANT_RATIO * share(key):
         return tuple(w for w, p in zip(meant, shares) if p > 0)
     return None
@@ -197,7 +197,8 @@ class ForModel(Mapping):
 
 def spelled_as_typed(meant: str, typed: str) -> str:
     """A word meant, in the typed misspelling's case: "Definitely" for "Definately",
-    "DEFINITELY" for "DEFINATELY"; a capital of its own stays ("califonia" -> California)."""
+    "DEFINITELY" for "DEFINATELY", "A lot" for "Alot"; a capital of its own stays ("califonia"
+    -> California)."""
     if len(typed) > 1 and typed.isupper():
         return meant.upper()
     return meant[:1].upper() + meant[1:] if typed[:1].isupper() else meant

@@ -242,7 +242,7 @@ class Session:
             raise InvalidArgumentError("accept() needs a word")
         insert = accepted_text(self._committed, word, self._word)
         if self.personal is not None:
-            self._accepted.add(clean_token(word))
+            self._accepted.update(clean_token(w) for w in word.split())  # ("a lot" for "alot")
         edit = Edit(len(self._word), insert)
         self._set_text(self._committed + insert, len(self._committed))
         self._auto_space = True
@@ -359,7 +359,9 @@ class Session:
             shorthand = expansion(typed)
             words = (shorthand,) if shorthand is not None else ()
         index = self._predictor.index
-        found = [Suggestion(word, index.probability(log_probs, word) * scale, CORRECTION) for word in words]
+        # (a meaning of several words, "alot" -> "a lot", by its first)
+        found = [Suggestion(word, index.probability(log_probs, word.split(" ")[0]) * scale, CORRECTION)
+                 for word in words]
         return sorted((s for s in found if s.score > 0), key=lambda s: -s.score)
 
     # -- internals ------------------------------------------------------------------------------

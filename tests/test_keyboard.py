@@ -840,7 +840,8 @@ def test_misspellings_the_model_learned_as_words_are_corrected(shipped, text, wa
                                           ("I think i coudl", "could"), ("so i'mm", "I'm"),
                                           ("Definetly", "Definitely"), ("DEFINETLY", "DEFINITELY"),
                                           ("We went to califonia", "California"), ("I have thre", "three"),
-                                          ("I think thre", "there"), ("omw, be thre", "there")])
+                                          ("I think thre", "there"), ("omw, be thre", "there"),
+                                          ("I like it alot", "a lot"), ("Alot", "A lot"), ("so iam", "I am")])
 def test_a_misspelling_is_replaced_by_the_word_it_means(shipped, text, wanted):
     # the likeliest word one slip away was wrong for these: "definetly" is two slips from
     # "definitely" and one from "definatly", "keybord" one from "keybords", "amoung" from
@@ -881,19 +882,23 @@ def test_an_app_gives_the_words_its_misspellings_mean(shipped):
 def test_an_english_misspelling_counts_only_for_a_model_that_knows_the_word_far_better():
     from kbpredict.lexicon import MEANT_RATIO, ForModel, parse_misspellings
 
-    entries = parse_misspellings(["numer\tnumber", "wierd\tweird", "thre\tthere three the", "Exemple\texample",
-                                  "noidea"])
-    assert entries["exemple"] == ("example",) and entries["noidea"] == ()
+    entries = parse_misspellings(["numer\tnumber", "wierd\tweird", "thre\tthere\tthree\tthe", "Exemple\texample",
+                                  "noidea", "alot\ta  lot"])
+    assert entries["exemple"] == ("example",) and entries["noidea"] == () and entries["alot"] == ("a lot",)
     shares = {"numer": 1e-3, "wierd": 1e-6, "weird": 1e-4, "there": 1e-3, "the": 0.05, "exemple": 1e-4,
-              "example": 1e-4 * MEANT_RATIO * 0.9}
+              "example": 1e-4 * MEANT_RATIO * 0.9, "a": 0.02, "lot": 1e-4, "alot": 4e-5}
     kept = ForModel(entries, lambda word: shares.get(word, 0.0))
-    assert "numer" not in kept and "thre" in kept and kept.get("noidea") == () and kept.get("numer", 1) == 1
     # Polish "numer" is a word (no "number" known), French "exemple" too (English "example"
-    # quoted now and then): no misspellings there
-    assert kept == {"wierd": ("weird",), "thre": ("there", "the"), "noidea": ()}
+    # quoted now and then): no misspellings there; "thre" means what the model knows; a meaning
+    # of two words counts by its rarer word ("lot", 2.5 times as common as "alot")
+    assert dict(kept) == {"wierd": ("weird",), "thre": ("there", "the"), "noidea": (), "alot": ("a lot",)}
+    assert "numer" not in kept and kept.get("numer", 1) == 1 and kept.get("noidea") == ()
+    shares["alot"] = 6e-5
+    assert "alot" not in ForModel(entries, lambda word: shares.get(word, 0.0))
 
 
-@pytest.mark.parametrize("text", ["I will defin", "I will definit", "so wie", "I can't bel", "we need sep"])
+@pytest.mark.parametrize("text", ["I will defin", "I will definit", "so wie", "I can't bel", "we need sep",
+                                  "I like it al"])
 def test_misspellings_are_never_offered(shipped, text):
     from kbpredict.lexicon import misspelled_keys
 
@@ -992,9 +997,9 @@ def test_the_misspellings_list_is_well_formed(shipped):
     lines = [row[0] for row in rows]
     assert len(lines) == len(set(lines)) == len(lexicon.misspelled_keys()) > 100
     assert all(word.isascii() and word.replace("'", "").isalpha() and word == word.lower() for word in lines)
-    # each with the words it means: words the shipped model knows far better, none a misspelling
-    assert all(len(row) == 2 and row[1].split() for row in rows)
-    meant = {word for row in rows for word in row[1].split()}
+    # each with what it means: words the shipped model knows far better, none a misspelling
+    assert all(len(row) >= 2 and all(m.strip() == m and m for m in row[1:]) for row in rows)
+    meant = {word for row in rows for words in row[1:] for word in words.split(" ")}
     assert not {lexicon.misspelling_key(w) for w in meant} & lexicon.misspelled_keys()
     assert shipped.misspellings == lexicon.misspellings()
     # a misplaced apostrophe is inside the word; its letters are no entry of their own
