@@ -119,7 +119,11 @@ class Autocorrect:
     def __post_init__(self) -> None:
         for name, shipped in (("keep", shorthand_keys()), ("misspelled", misspelled_keys())):
             words = getattr(self, name)
-            if words is shipped or isinstance(words, ForModel):  # (a model's, decided when asked)
+            if isinstance(words, ForModel):  # a model's part of a list (Predictor.misspellings)
+                if self.meant is misspellings():
+                    object.__setattr__(self, "meant", words)
+                continue
+            if words is shipped:
                 continue
             if isinstance(words, str) or not all(isinstance(w, str) for w in words):
                 raise InvalidArgumentError(f"Autocorrect({name}=...) takes a set of words, not {words!r}")

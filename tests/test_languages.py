@@ -216,6 +216,7 @@ def test_a_word_of_the_language_is_no_english_misspelling(numbers_model, shipped
 def test_a_model_of_another_language_ships_its_own_misspellings(numbers_run, numbers_model, tmp_path):
     from export.__main__ import main as export_main
     from kbpredict import Predictor
+    from kbpredict.bar import Autocorrect
 
     listed = tmp_path / "misspellings.txt"
     listed.write_text("# the test's list\ntelefnu\ttelefonu\n", encoding="utf-8")
@@ -229,6 +230,8 @@ def test_a_model_of_another_language_ships_its_own_misspellings(numbers_run, num
     assert "telefnu" not in bar(model, "Podaj mi numer tel", k=8)
     session = typed(model, "Podaj mi numer telefnu")
     assert session.autocorrection().word == "telefonu" and session.suggestions(3)[0].word == "telefonu"
+    # an app's own policy with the model's misspellings means what the bundle's list says
+    assert Autocorrect(min_letters=3, misspelled=model.misspellings).means("Telefnu") == ("Telefonu",)
     # a list that is no list is refused before anything is written
     for bad in (b"\xff\xfe", b"# only a comment\n", b"two words\ttelefonu\n"):
         listed.write_bytes(bad)
