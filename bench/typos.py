@@ -9,7 +9,11 @@ keyboard sees it). Reported:
 - **top-3**: the intended word is in the bar (spelled exactly as intended; case-insensitive too);
 - **autocorrect right**: :meth:`Session.autocorrection` is the intended word;
 - **false autocorrect**: the same sampled words typed *correctly* -- how often space would replace
-  them with something else.
+  them with something else;
+- **keystroke savings with the typo**: the word typed letter by letter with its typo, the
+  intended word tapped as soon as the bar shows it (one key) or else the whole typo and space:
+  the keys saved against typing the intended word and space (PROTOCOL.md's keystroke savings,
+  on words with a slip; the bar before the first letter counts too).
 
 ``--tune`` runs the same on the *validation* text over a grid of :class:`kbpredict.bar.Autocorrect`
 policies and prints the best one whose false-autocorrect rate stays under the limit.
@@ -93,9 +97,22 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
     by_kind: dict[str, list[int]] = {}
     right = [0] * len(policies)
     false = [0] * len(policies)
+    saved = keys = 0
+    saved_by_kind: dict[str, list[int]] = {}
     started = time.perf_counter()
     for n, (i, word, kind, typo) in enumerate(picked):
         context = _context(tokens, i)
+        session.update(context)
+        typed = 0  # letters of the typo typed before the bar showed the word (all: never shown)
+        while word not in [s.word for s in session.suggestions(3)] and typed < len(typo):
+            session.type(typo[typed])
+            typed += 1
+        used = typed + 1 if typed < len(typo) or word in [s.word for s in session.suggestions(3)] else len(typo) + 1
+        saved += len(word) + 1 - used
+        keys += len(word) + 1
+        tally = saved_by_kind.setdefault(kind, [0, 0])
+        tally[0] += len(word) + 1 - used
+        tally[1] += len(word) + 1
         session.update(context + typo)
         bar = [s.word for s in session.suggestions(3)]
         hit = word in bar
@@ -121,6 +138,8 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
         "top3": in_top3 / total,
         "top3_case_insensitive": in_top3_ci / total,
         "top3_by_kind": {k: hits / max(1, n) for k, (hits, n) in sorted(by_kind.items())},
+        "ksr_with_typo": saved / max(1, keys),
+        "ksr_with_typo_by_kind": {k: s / max(1, n) for k, (s, n) in sorted(saved_by_kind.items())},
         "policies": [{"ratio": p.ratio, "unknown_share": p.unknown_share,
                       "autocorrect_right": right[j] / total, "false_autocorrect": false[j] / total}
                      for j, p in enumerate(policies)],
@@ -157,5 +176,10 @@ def table(result: dict) -> str:
     if "autocorrect_right" in result:
         lines += [f"| autocorrect candidate is the intended word | {result['autocorrect_right']:.1%} | ≥ 60% |",
                   f"| correctly typed word autocorrected into another | {result['false_autocorrect']:.2%} | ≤ 1% |"]
+    if "ksr_with_typo" in result:
+        lines += [f"| keystroke savings on the words typed with their typo | {result['ksr_with_typo']:.1%} | |"]
     lines += ["", "Top 3 by kind of typo: " + ", ".join(f"{k} {v:.1%}" for k, v in result["top3_by_kind"].items())]
+    if "ksr_with_typo_by_kind" in result:
+        lines += ["", "Keystroke savings with the typo by kind: "
+                  + ", ".join(f"{k} {v:.1%}" for k, v in result["ksr_with_typo_by_kind"].items())]
     return "\n".join(lines) + "\n"
