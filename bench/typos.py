@@ -89,6 +89,18 @@ def _context(tokens: list[str], i: int, chars: int = 2000) -> str:
     return text[-chars:] if len(text) > chars else text
 
 
+def _keys_used(session, context: str, word: str, typed: str) -> int:
+    """Keys to enter ``word`` after ``context``, typing ``typed`` letter by letter and tapping the
+    word as soon as the bar shows it, or else all of ``typed`` and space."""
+    session.update(context)
+    for n in range(len(typed) + 1):
+        if word in [s.word for s in session.suggestions(3)]:
+            return n + 1
+        if n < len(typed):
+            session.type(typed[n])
+    return len(typed) + 1
+
+
 def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, str, str, str]],
              policies: list[Autocorrect], progress=None) -> dict:
     """Tallies for every policy (top-3 does not depend on the policy)."""
@@ -97,18 +109,14 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
     by_kind: dict[str, list[int]] = {}
     right = [0] * len(policies)
     false = [0] * len(policies)
-    saved = keys = 0
+    saved = saved_typed_right = keys = 0
     saved_by_kind: dict[str, list[int]] = {}
     started = time.perf_counter()
     for n, (i, word, kind, typo) in enumerate(picked):
         context = _context(tokens, i)
-        session.update(context)
-        typed = 0  # letters of the typo typed before the bar showed the word (all: never shown)
-        while word not in [s.word for s in session.suggestions(3)] and typed < len(typo):
-            session.type(typo[typed])
-            typed += 1
-        used = typed + 1 if typed < len(typo) or word in [s.word for s in session.suggestions(3)] else len(typo) + 1
+        used = _keys_used(session, context, word, typo)
         saved += len(word) + 1 - used
+        saved_typed_right += len(word) + 1 - _keys_used(session, context, word, word)
         keys += len(word) + 1
         tally = saved_by_kind.setdefault(kind, [0, 0])
         tally[0] += len(word) + 1 - used
@@ -139,6 +147,7 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
         "top3_case_insensitive": in_top3_ci / total,
         "top3_by_kind": {k: hits / max(1, n) for k, (hits, n) in sorted(by_kind.items())},
         "ksr_with_typo": saved / max(1, keys),
+        "ksr_typed_right": saved_typed_right / max(1, keys),
         "ksr_with_typo_by_kind": {k: s / max(1, n) for k, (s, n) in sorted(saved_by_kind.items())},
         "policies": [{"ratio": p.ratio, "unknown_share": p.unknown_share,
                       "autocorrect_right": right[j] / total, "false_autocorrect": false[j] / total}
@@ -177,7 +186,8 @@ def table(result: dict) -> str:
         lines += [f"| autocorrect candidate is the intended word | {result['autocorrect_right']:.1%} | ≥ 60% |",
                   f"| correctly typed word autocorrected into another | {result['false_autocorrect']:.2%} | ≤ 1% |"]
     if "ksr_with_typo" in result:
-        lines += [f"| keystroke savings on the words typed with their typo | {result['ksr_with_typo']:.1%} | |"]
+        lines += [f"| keystroke savings on the words typed with their typo (typed right) | "
+                  f"{result['ksr_with_typo']:.1%} ({result['ksr_typed_right']:.1%}) | |"]
     lines += ["", "Top 3 by kind of typo: " + ", ".join(f"{k} {v:.1%}" for k, v in result["top3_by_kind"].items())]
     if "ksr_with_typo_by_kind" in result:
         lines += ["", "Keystroke savings with the typo by kind: "

@@ -378,3 +378,24 @@ def test_edits_report_the_threads_cpu_time_beside_wall_time(predictor):
         assert 0 < found[kind]["cpu_max_us"] and found[kind]["cpu_p99_us"] <= found[kind]["cpu_max_us"]
         # CPU time never exceeds wall time by more than the clocks' granularity
         assert found[kind]["cpu_max_us"] <= found[kind]["max_us"] * 1.05 + 50
+
+
+def test_keystrokes_with_a_typo_count_the_letters_typed_until_the_bar_shows_the_word():
+    from bench.typos import _keys_used
+    from kbpredict.candidates import Suggestion
+
+    class Bar:
+        """A stand-in session whose bar shows "hello" once "hel" (or the slip "hwl") is typed."""
+
+        def update(self, text):
+            self.typed = ""
+
+        def type(self, ch):
+            self.typed += ch
+
+        def suggestions(self, k):
+            return [Suggestion("hello", 0.5)] if self.typed in ("hel", "hwl", "hello") else []
+
+    assert _keys_used(Bar(), "", "hello", "hello") == 4  # h, e, l, then the tap
+    assert _keys_used(Bar(), "", "hello", "hwl") == 4  # the slip is corrected in the bar
+    assert _keys_used(Bar(), "", "hello", "hxllo") == 6  # never shown: all five letters and space
