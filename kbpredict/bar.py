@@ -370,8 +370,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             if fold(lower) != word_key and (lower not in whole_lower or sum(
                     corrections.get(v, 0.0) for v, _ in variants) <= best_replacement):
                 continue  # neither shown nor a better replacement than one found
-        if lower == echo or not allows(lower) or lower.replace("’", "'") in policy.misspelled:
-            continue  # (nor is "definately" ever offered: typed out in full, it is corrected)
+        if lower == echo or not allows(lower) or (lower.replace("’", "'") in policy.misspelled and not writes(lower)):
+            continue  # (nor is "definately" offered, unless the user writes it: typed out, it is corrected)
         if apostrophe and not corrective and not lower.replace("’", "'").startswith(apostrophe):
             continue
         proper = None if typed.without_capitals else capitalized(lower)

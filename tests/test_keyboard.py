@@ -851,6 +851,13 @@ def test_a_misspelling_is_replaced_by_the_word_it_means(shipped, text, wanted):
     assert session.suggestions(3)[0].word == wanted
 
 
+def test_a_misspelling_the_user_writes_is_theirs(shipped):
+    # kept earlier in the text (autocorrect taken back): offered, and space keeps it
+    assert "alot" not in bar(shipped, "I like it al", k=8)
+    assert "alot" in bar(shipped, "I like it alot. I like it al")
+    assert auto(shipped, "I like it alot. so alot") is None
+
+
 def test_a_misspelling_of_several_words_offers_them_all_and_the_likeliest_replaces_it(shipped):
     session = typed(shipped, "I tought")
     shown = [s.word for s in session.suggestions(3)]
