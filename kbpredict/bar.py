@@ -18,8 +18,9 @@ into the bar:
 5. the *autocorrect candidate* -- what space would put in place of the typed word -- is the best
    correction if it is ``ratio`` times likelier than the word as typed (see :class:`Autocorrect`);
    a word of the text or the personal model, and chat shorthand ("omw", "np"), are never replaced,
-   and a common misspelling the model learned as a word ("definately") and a contraction typed
-   without its apostrophe ("thats") are always replaced.
+   a contraction typed without its apostrophe ("thats") always is, and a common misspelling
+   ("definately", "alot") always is, by what it means ("definitely", "a lot"), which the bar
+   offers first; the bar never offers the misspelling itself unless the user writes it.
 """
 
 from __future__ import annotations
