@@ -12,6 +12,7 @@ import gzip
 import math
 import operator
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -131,6 +132,9 @@ class CandidateIndex:
             self._correctable[self._extra_positions[CORRECTABLE_EXTRA_WORDS:]] = False
         self.unknown_id = unknown_id
         self.shorthand: frozenset[str] = frozenset()  # folded chat shorthand (set by the runtime)
+        # the model's common misspellings, by lexicon.misspelling_key (set by the runtime): words it
+        # knows that are no words for the personal model's learning (see PersonalModel)
+        self.misspelled: Container[str] = frozenset()
         self._log_frequencies = log_frequencies
         self._capitals = {word.lower(): word for word in capitals}
         self._typos: TypoIndex | None = None

@@ -36,6 +36,7 @@ import numpy as np
 from .candidates import contains, prefix_span
 from .context import carried_start
 from .errors import InvalidArgumentError, KbpredictError
+from .lexicon import misspelling_key
 from .text import ADDRESS_RE, END_OF_LINE, fold, is_suggestable, token_boundary_at_or_after, tokenize
 
 if TYPE_CHECKING:
@@ -501,7 +502,14 @@ def _number_like(token: str) -> bool:
 
 def _known(vocabulary: "CandidateIndex", word: str) -> bool:
     """True if the model knows the learned word as it is offered ("Meeting" as meeting)."""
-    return not vocabulary.entry(vocabulary.inside_sentence(word))[2]
+    return _a_word_of(vocabulary, vocabulary.inside_sentence(word))
+
+
+def _a_word_of(vocabulary: "CandidateIndex", spelled: str) -> bool:
+    """True if ``spelled`` is a word of the model, and no common misspelling the model learned as
+    one ("alot", "definately"): learned, such a word needs as many uses as a new word (a typo is
+    rarely made twice), or to be taken back from autocorrect."""
+    return not vocabulary.entry(spelled)[2] and misspelling_key(spelled) not in vocabulary.misspelled
 
 
 def learnable_tokens(text: str) -> "list[str | None]":
@@ -581,7 +589,7 @@ class PersonalIndex:
         spelled_as: dict[str, str] = {}
         for word, (count, uses, confirmed) in snapshot.words.items():
             spelled = vocabulary.inside_sentence(word)
-            if count > 0 and model._suggestable(uses, confirmed, not vocabulary.entry(spelled)[2]):
+            if count > 0 and model._suggestable(uses, confirmed, _a_word_of(vocabulary, spelled)):
                 spelled_as[word] = spelled
                 counts_of[spelled] = counts_of.get(spelled, 0.0) + count
         kept = []

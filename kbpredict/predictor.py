@@ -168,6 +168,7 @@ class Predictor:
         index.typos(errors)  # built now, not on the first keystroke
         listed = _read_listed(directory, info.misspellings_file, lexicon.read_misspellings, lexicon.misspellings())
         misspellings = lexicon.ForModel(listed, index.frequency_any_case)  # (decided when asked: no load time)
+        index.misspelled = misspellings
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=blocklist,

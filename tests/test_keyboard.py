@@ -858,6 +858,19 @@ def test_a_misspelling_the_user_writes_is_theirs(shipped):
     assert auto(shipped, "I like it alot. so alot") is None
 
 
+def test_a_misspelling_is_learned_as_a_new_word_is_after_two_uses_not_one(shipped, tmp_path):
+    from kbpredict import PersonalModel
+
+    # the model knows "alot" (chat text), and a word it knows is the user's after one use; a
+    # misspelling needs two, as a new word does: a typo is rarely made twice
+    with PersonalModel(tmp_path / "personal.sqlite3") as personal:
+        personal.learn_texts(["I like it alot"])
+        assert typed(shipped, "so alot", personal=personal).autocorrection().word == "a lot"
+        personal.learn_texts(["thanks alot"])
+        assert typed(shipped, "so alot", personal=personal).autocorrection() is None
+        assert [w.suggestable for w in personal.words(shipped.index) if w.word == "alot"] == [True]
+
+
 def test_a_misspelling_of_several_words_offers_them_all_and_the_likeliest_replaces_it(shipped):
     session = typed(shipped, "I tought")
     shown = [s.word for s in session.suggestions(3)]
