@@ -184,7 +184,7 @@ class ForModel(Mapping):
         return found
 
     def __contains__(self, key) -> bool:
-        return self.get(key) is not None
+        return key in self._entries and self.get(key) is not None  # (the bar asks for every word)
 
     def __iter__(self):
         return (key for key in self._entries if key in self)
