@@ -106,7 +106,7 @@ class Autocorrect:
     # A mapping gives the words meant (misspelling -> a word, or several: the likeliest in
     # context); a set takes them from the shipped list where it has them. (A session's default
     # is the model's part of the list, Predictor.misspellings, a lexicon.ForModel)
-    misspelled: frozenset = field(default_factory=misspelled_keys)
+    misspelled: frozenset | ForModel = field(default_factory=misspelled_keys)
     # the words each misspelling means (its key -> words), filled from ``misspelled``
     meant: dict = field(default_factory=misspellings, repr=False, hash=False, compare=False)
     # a contraction typed without its apostrophe ("dont", "thats", "youre"; not "its", "cant", ...,
