@@ -110,6 +110,7 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
     right = [0] * len(policies)
     false = [0] * len(policies)
     saved = saved_typed_right = keys = 0
+    right_by_kind: dict[str, int] = {}  # (the first policy's)
     saved_by_kind: dict[str, list[int]] = {}
     started = time.perf_counter()
     for n, (i, word, kind, typo) in enumerate(picked):
@@ -133,6 +134,8 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
             session.autocorrect_policy = policy
             auto = session.autocorrection()
             right[j] += auto is not None and auto.word == word
+            if j == 0:
+                right_by_kind[kind] = right_by_kind.get(kind, 0) + (auto is not None and auto.word == word)
         session.update(context + word)
         for j, policy in enumerate(policies):
             session.autocorrect_policy = policy
@@ -146,6 +149,7 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
         "top3": in_top3 / total,
         "top3_case_insensitive": in_top3_ci / total,
         "top3_by_kind": {k: hits / max(1, n) for k, (hits, n) in sorted(by_kind.items())},
+        "autocorrect_right_by_kind": {k: right_by_kind.get(k, 0) / max(1, n) for k, (_, n) in sorted(by_kind.items())},
         "ksr_with_typo": saved / max(1, keys),
         "ksr_typed_right": saved_typed_right / max(1, keys),
         "ksr_with_typo_by_kind": {k: s / max(1, n) for k, (s, n) in sorted(saved_by_kind.items())},
@@ -189,6 +193,9 @@ def table(result: dict) -> str:
         lines += [f"| keystroke savings on the words typed with their typo (typed right) | "
                   f"{result['ksr_with_typo']:.1%} ({result['ksr_typed_right']:.1%}) | |"]
     lines += ["", "Top 3 by kind of typo: " + ", ".join(f"{k} {v:.1%}" for k, v in result["top3_by_kind"].items())]
+    if "autocorrect_right_by_kind" in result:
+        lines += ["", "Autocorrect right by kind of typo: "
+                  + ", ".join(f"{k} {v:.1%}" for k, v in result["autocorrect_right_by_kind"].items())]
     if "ksr_with_typo_by_kind" in result:
         lines += ["", "Keystroke savings with the typo by kind: "
                   + ", ".join(f"{k} {v:.1%}" for k, v in result["ksr_with_typo_by_kind"].items())]
