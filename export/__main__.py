@@ -1,5 +1,5 @@
 """``python -m export --checkpoint CKPT --out BUNDLE_DIR [--fp32] [--valid FILE] [--offensive FILE]
-[--misspellings FILE] [--skip-parity] [--ort]``
+[--misspellings FILE] [--shorthand FILE] [--skip-parity] [--ort]``
 
 Parity (torch vs ONNX fp32 vs ONNX int8, token by token vs multi-token feeds) is checked on a
 validation text. A bundle that fails it is written marked failed -- ``Predictor.load`` refuses it --
@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="common misspellings of a language other than English and the words they mean: "
                              "one a line, each meaning after a tab, as kbpredict/data/misspellings.txt; shipped "
                              "in the bundle in place of kbpredict's English list")
+    parser.add_argument("--shorthand", metavar="FILE",
+                        help="chat shorthand of a language other than English: one a line, a tab and what it "
+                             "stands for, as kbpredict/data/shorthand.txt; shipped in the bundle in place of "
+                             "kbpredict's English list")
     parser.add_argument("--skip-parity", action="store_true",
                         help="export without checking parity (model.json records it was not checked)")
     args = parser.parse_args(argv)
@@ -49,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                                      positions=args.positions, words_from=args.words_from,
                                      words_min_count=args.words_min_count, wordlist=not args.no_words,
                                      skip_parity=args.skip_parity, offensive=args.offensive,
-                                     misspellings=args.misspellings)
+                                     misspellings=args.misspellings, shorthand=args.shorthand)
     except (FileNotFoundError, ValueError, RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

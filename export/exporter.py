@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import onnx
 
@@ -35,14 +36,16 @@ CAPITALS_FILE = "capitals.txt.gz"
 ABBREVIATIONS_FILE = "abbreviations.txt"
 OFFENSIVE_FILE = "offensive.txt"
 MISSPELLINGS_FILE = "misspellings.txt"
+SHORTHAND_FILE = "shorthand.txt"
 
 
 def _info(directory: Path | None, config: ModelConfig, parameters: int, precision: str, vocab, training: dict,
           metrics: dict, wordlist: bool = False, operators: tuple[str, ...] = (), capitals: bool = False,
-          abbreviations: bool = False, offensive: bool = False, misspellings: bool = False) -> BundleInfo:
+          abbreviations: bool = False, offensive: bool = False, misspellings: bool = False,
+          shorthand: bool = False) -> BundleInfo:
     names = [MODEL_FILE, VOCAB_FILE] + ([WORDLIST_FILE] if wordlist else []) + ([CAPITALS_FILE] if capitals else []) + (
         [ABBREVIATIONS_FILE] if abbreviations else []) + ([OFFENSIVE_FILE] if offensive else []) + (
-        [MISSPELLINGS_FILE] if misspellings else [])
+        [MISSPELLINGS_FILE] if misspellings else []) + ([SHORTHAND_FILE] if shorthand else [])
     return BundleInfo(
         shape=ModelShape(vocab_size=config.vocab_size, embedding_size=config.embedding_size,
                          hidden_size=config.hidden_size, num_layers=config.num_layers, cell=config.cell,
@@ -54,48 +57,55 @@ def _info(directory: Path | None, config: ModelConfig, parameters: int, precisio
         abbreviations_file=ABBREVIATIONS_FILE if abbreviations else None,
         offensive_file=OFFENSIVE_FILE if offensive else None,
         misspellings_file=MISSPELLINGS_FILE if misspellings else None,
+        shorthand_file=SHORTHAND_FILE if shorthand else None,
         precision=precision, training=training, metrics=metrics,
         start_ids=(vocab.specials.begin_of_text, vocab.specials.end_of_line), operators=operators,
     )
 
 
-def _offensive_list(path: str) -> str:
-    """The text of an offensive-word list to ship, checked: UTF-8, one word or pattern a line."""
+def _list_text(path: str, kind: str, form: str, bad: Callable[[str], bool], valid: Callable[[list[str]], bool]
+               ) -> str:
+    """The text of a word list to ship in the bundle, checked: UTF-8, no line that is ``bad``, and
+    ``valid`` entries (``kind``, ``form``: what the list is and how it is written, for errors)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ValueError(f"{path} is not UTF-8 text: an offensive-word list is one word or pattern a line") from None
-    entries = [line.strip() for line in listed_lines(text)]
-    too_long = next((entry for entry in entries if len(entry) > 100), None)
-    if too_long is not None:
-        raise ValueError(f"{path}: {too_long[:40]!r}... is no word (one word or pattern a line)")
-    if not len(Blocklist(entries)):
-        raise ValueError(f"{path} lists no words (one word or pattern a line, # for comments)")
+        raise ValueError(f"{path} is not UTF-8 text: {kind} is {form}") from None
+    lines = listed_lines(text)
+    wrong = next((line for line in lines if len(line) > 200 or bad(line)), None)
+    if wrong is not None:
+        raise ValueError(f"{path}: {wrong[:40]!r} is no entry of {kind} ({form})")
+    if not valid(lines):
+        raise ValueError(f"{path} lists nothing ({kind} is {form}; # for comments)")
     return text
+
+
+def _offensive_list(path: str) -> str:
+    """An offensive-word list: one word or pattern a line."""
+    return _list_text(path, "an offensive-word list", "one word or pattern a line",
+                      lambda line: len(line.strip()) > 100, lambda lines: len(Blocklist([line.strip() for line in lines])) > 0)
 
 
 def _misspellings_list(path: str) -> str:
-    """The text of a misspellings list to ship, checked: UTF-8, one misspelling a line, then
-    what it means, each meaning after a tab (or nothing)."""
-    form = "one misspelling a line, then what it means, each meaning after a tab"
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{path} is not UTF-8 text: a misspellings list is {form}") from None
-    lines = listed_lines(text)
-    for line in lines:
-        word = line.split("\t")[0]
-        if not word.strip() or len(word.split()) > 1 or len(line) > 200:
-            raise ValueError(f"{path}: {line[:40]!r} is no misspelling ({form})")
-    if not parse_misspellings(lines):
-        raise ValueError(f"{path} lists no misspellings ({form}; # for comments)")
-    return text
+    """A misspellings list: one misspelling a line, then what it means, each meaning after a tab
+    (or nothing)."""
+    return _list_text(path, "a misspellings list", "one misspelling a line, then what it means, each meaning after a tab",
+                      lambda line: len(line.split("\t")[0].split()) != 1, lambda lines: bool(parse_misspellings(lines)))
+
+
+def _shorthand_list(path: str) -> str:
+    """A chat-shorthand list: one shorthand a line, a tab, and what it stands for."""
+    def bad(line: str) -> bool:
+        word, tab, meaning = line.partition("\t")
+        return len(word.split()) != 1 or not tab or not meaning.strip()
+
+    return _list_text(path, "a shorthand list", "one shorthand a line, a tab, and what it stands for", bad, bool)
 
 
 def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: str | None = None,
                   positions: int = 2000, words_from: list[str] | None = None, words_min_count: int = 2,
                   wordlist: bool = True, skip_parity: bool = False,
-                  offensive: str | None = None, misspellings: str | None = None
+                  offensive: str | None = None, misspellings: str | None = None, shorthand: str | None = None
                   ) -> tuple[BundleInfo, ParityReport | None]:
     """Write ``model.onnx``, ``vocab.model``, ``words.tsv.gz``, ``capitals.txt.gz``,
     ``abbreviations.txt`` and ``model.json`` into ``out``.
@@ -107,7 +117,8 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
     ``kbpredict/data/offensive.txt``, copied into the bundle as ``offensive.txt`` for the runtime
     to use in place of its English list (a model of another language); ``misspellings``: the
     common misspellings of the language and the words they mean, in the format of
-    ``kbpredict/data/misspellings.txt``, shipped as ``misspellings.txt`` in the same way. Parity is
+    ``kbpredict/data/misspellings.txt``, shipped as ``misspellings.txt`` in the same way; and
+    ``shorthand``: its chat shorthand, as ``kbpredict/data/shorthand.txt``, as ``shorthand.txt``. Parity is
     checked on ``valid`` (default: the training run's validation text); a bundle that fails is
     written with ``parity.passed = false`` in ``model.json``, which ``Predictor.load`` refuses.
     With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
@@ -115,6 +126,7 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
     """
     offensive_text = _offensive_list(offensive) if offensive else None
     misspellings_text = _misspellings_list(misspellings) if misspellings else None
+    shorthand_text = _shorthand_list(shorthand) if shorthand else None
     payload = load_checkpoint(checkpoint_path)
     if not skip_parity:
         valid = valid or default_validation_file(payload.get("summary", {}))
@@ -188,11 +200,15 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
         if misspellings_text is not None:
             (Path(tmp) / MISSPELLINGS_FILE).write_text(misspellings_text, encoding="utf-8")
             outputs.append((MISSPELLINGS_FILE, Path(tmp) / MISSPELLINGS_FILE))
+        if shorthand_text is not None:
+            (Path(tmp) / SHORTHAND_FILE).write_text(shorthand_text, encoding="utf-8")
+            outputs.append((SHORTHAND_FILE, Path(tmp) / SHORTHAND_FILE))
         # Files of an earlier export that would not match this model (the mobile files are
         # written afresh by --ort / python -m export.mobile).
         stale = ([] if extra else [WORDLIST_FILE]) + ([] if capitals else [CAPITALS_FILE]) + (
             [] if abbreviations else [ABBREVIATIONS_FILE]) + ([] if offensive_text is not None else [OFFENSIVE_FILE]) + (
-            [] if misspellings_text is not None else [MISSPELLINGS_FILE]) + [
+            [] if misspellings_text is not None else [MISSPELLINGS_FILE]) + (
+            [] if shorthand_text is not None else [SHORTHAND_FILE]) + [
             PLAIN_VOCAB_FILE, ORT_FILE, OPERATORS_FILE, WORDS_FILE]
         for name in stale:
             if (out_dir / name).exists():
@@ -203,7 +219,7 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
                  wordlist=bool(extra), operators=operators, capitals=bool(capitals),
                  abbreviations=bool(abbreviations), offensive=offensive_text is not None,
-                 misspellings=misspellings_text is not None)
+                 misspellings=misspellings_text is not None, shorthand=shorthand_text is not None)
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)

@@ -67,6 +67,9 @@ class BundleInfo:
     # common misspellings and the words they mean, in the shipped list's format, in place of the
     # shipped (English) list (optional: a model of another language, exported with --misspellings)
     misspellings_file: str | None = None
+    # chat shorthand and what it stands for, in the shipped list's format, in place of the shipped
+    # (English) list (optional: a model of another language, exported with --shorthand)
+    shorthand_file: str | None = None
     precision: str = "int8"
     tensors: TensorNames = field(default_factory=TensorNames)
     training: dict[str, Any] = field(default_factory=dict)
@@ -122,6 +125,7 @@ class BundleInfo:
                 abbreviations_file=_optional(data, "abbreviations_file"),
                 offensive_file=_optional(data, "offensive_file"),
                 misspellings_file=_optional(data, "misspellings_file"),
+                shorthand_file=_optional(data, "shorthand_file"),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ModelFormatError(f"{SIDECAR} is missing or has a malformed field: {exc}") from None
@@ -181,7 +185,8 @@ def _read_bundle(directory: Path, verify: bool) -> tuple[Path, BundleInfo]:
         raise ModelCorruptError(f"{sidecar} is not valid JSON ({exc}); re-export or re-install the model") from None
     info = BundleInfo.from_dict(data)
     for name in (info.model_file, info.vocab_file, info.wordlist_file, info.capitals_file, info.abbreviations_file,
-                 info.offensive_file, info.misspellings_file, info.ort_file, info.operators_file, info.words_file):
+                 info.offensive_file, info.misspellings_file, info.shorthand_file, info.ort_file, info.operators_file,
+                 info.words_file):
         if name is None:
             continue
         if name not in info.files:

@@ -59,14 +59,28 @@ def listed_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+def parse_shorthand(lines: Iterable[str]) -> dict[str, str]:
+    """Lines of a shorthand list (``shorthand<TAB>what it stands for``) -> the shorthand's
+    :func:`~kbpredict.text.fold` key -> what it stands for."""
+    entries: dict[str, str] = {}
+    for line in lines:
+        word, _, meaning = line.partition("\t")
+        if word.strip():
+            entries[fold(word.strip())] = meaning.strip()
+    return entries
+
+
+def read_shorthand(path) -> dict[str, str]:
+    """A bundle's own shorthand list (``shorthand.txt``, a model of another language's, exported
+    with ``--shorthand``), in the format of the shipped one."""
+    return parse_shorthand(listed_lines(Path(path).read_text(encoding="utf-8")))
+
+
 @lru_cache(maxsize=1)
 def shorthand() -> dict[str, str]:
-    """The shipped shorthand: its :func:`~kbpredict.text.fold` key -> what it stands for."""
-    entries: dict[str, str] = {}
-    for line in _lines("shorthand.txt"):
-        word, _, meaning = line.partition("\t")
-        entries[fold(word.strip())] = meaning.strip()
-    return entries
+    """The shipped (English) shorthand: its :func:`~kbpredict.text.fold` key -> what it stands
+    for (read-only: it is shared)."""
+    return parse_shorthand(_lines("shorthand.txt"))
 
 
 # Shorthand that is a word of its own register rather than short for its meaning: the model reads
@@ -75,12 +89,13 @@ def shorthand() -> dict[str, str]:
 NOT_SHORT_FOR = frozenset("bae bro bruh kk lmao okie sis yup".split())
 
 
-def expansion(typed: str) -> str | None:
+def expansion(typed: str, entries: dict[str, str] | None = None) -> str | None:
     """The one word that typed chat shorthand is short for ("tmrw" -> "tomorrow", "Thx" ->
     "Thanks", "PLS" -> "PLEASE"), which the bar offers beside it; None for anything else, for
-    shorthand of several words ("lmk") and for shorthand of its own register (:data:`NOT_SHORT_FOR`)."""
+    shorthand of several words ("lmk") and for shorthand of its own register (:data:`NOT_SHORT_FOR`).
+    ``entries``: a shorthand list (:func:`parse_shorthand`; the shipped one by default)."""
     key = fold(typed)
-    meaning = shorthand().get(key)
+    meaning = (shorthand() if entries is None else entries).get(key)
     if meaning is None or not meaning.isalpha() or key in NOT_SHORT_FOR:
         return None
     if len(typed) > 1 and typed.isupper():
@@ -249,8 +264,9 @@ def is_emoji(token: str) -> bool:
     return bool(token) and all(_emoji_char(ord(ch)) for ch in token)
 
 
-def readings(vocab: "Vocabulary") -> tuple[dict[str, int], int | None]:
-    """What the runtime's model reads for some tokens (set on the vocabulary at load):
+def readings(vocab: "Vocabulary", entries: dict[str, str] | None = None) -> tuple[dict[str, int], int | None]:
+    """What the runtime's model reads for some tokens (set on the vocabulary at load), with the
+    shorthand list ``entries`` (:func:`parse_shorthand`; the shipped one by default):
 
     - aliases, token -> id: shorthand of one word, by spelling ("tmr", "Tmr", "TMR") -> the word
       it stands for ("tomorrow", "Tomorrow"), where the vocabulary does not know that spelling, or
@@ -273,7 +289,7 @@ def readings(vocab: "Vocabulary") -> tuple[dict[str, int], int | None]:
         for i, word in emoji:  # (skin tones and the joiner as well)
             if frequency[common] - frequency[i] > math.log(RARER / 2):
                 found[word] = common
-    for key, meaning in shorthand().items():
+    for key, meaning in (shorthand() if entries is None else entries).items():
         if " " in meaning or not meaning.isalpha():
             continue  # several words ("on my way"), or more than one meaning ("ur")
         lower = vocab.piece_id(meaning)

@@ -72,6 +72,8 @@ class Predictor:
     # (the bundle's list, or the English one less what the model's language writes as words:
     # lexicon.ForModel)
     misspellings: Mapping = field(default_factory=dict)
+    # chat shorthand -> what it stands for: the bundle's list, or the English one (lexicon.shorthand)
+    shorthand: dict = field(default_factory=lexicon.shorthand)
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, threads: int = 1, verify: bool = True,
@@ -129,7 +131,8 @@ class Predictor:
         except OSError as exc:
             raise unreadable(exc, directory / info.vocab_file) from None
         # "tmr" read as "tomorrow", a rare or unknown emoji as the best-learned one
-        vocab.aliases, vocab.unknown_emoji = lexicon.readings(vocab)
+        shorthand = _read_listed(directory, info.shorthand_file, lexicon.read_shorthand, lexicon.shorthand())
+        vocab.aliases, vocab.unknown_emoji = lexicon.readings(vocab, shorthand)
         vocab.read_stretched = True  # "yesss" read as "yes"
         if len(vocab) != info.shape.vocab_size:
             raise ModelFormatError(
@@ -164,7 +167,7 @@ class Predictor:
             blocklist = Blocklist.shipped(enabled)
         index = CandidateIndex(vocab.words, vocab.suggestable_ids(), extra, vocab.specials.unknown,
                                vocab.log_frequencies(), capitals)
-        index.shorthand = lexicon.shorthand_keys()
+        index.shorthand = lexicon.shorthand_keys() if shorthand is lexicon.shorthand() else frozenset(shorthand)
         index.typos(errors)  # built now, not on the first keystroke
         listed = _read_listed(directory, info.misspellings_file, lexicon.read_misspellings, lexicon.misspellings())
         misspellings = lexicon.ForModel(listed, index.frequency_any_case)  # (decided when asked: no load time)
@@ -172,7 +175,7 @@ class Predictor:
         _return_free_memory()
         return cls(model=model, vocab=vocab, index=index, info=info, path=directory,
                    start=(start[1], start[0]), blocklist=blocklist,
-                   abbreviations=abbreviations, misspellings=misspellings)
+                   abbreviations=abbreviations, misspellings=misspellings, shorthand=shorthand)
 
     def session(self, adapt: bool = True, personal: PersonalModel | None = None, incognito: bool = False,
                 correct: bool = True) -> Session:

@@ -36,7 +36,7 @@ from .bar import CORRECTION, Autocorrect, Typed, arrange
 from .candidates import LocatedWords, RecentWords, Suggestion
 from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
-from .lexicon import expansion, misspelled_keys
+from .lexicon import expansion, misspelled_keys, shorthand_keys
 from .errors import InvalidArgumentError
 from .spacing import Edit, accepted_text, after_automatic_space
 from .text import MAX_WORD_LENGTH, address_spans, clean_token, is_word, split_trailing_word
@@ -159,12 +159,16 @@ class Session:
         """``policy`` for this model: one of a language without the pronoun "I" (its "i" is
         "and", ``CandidateIndex.pronoun_i``) has no pronoun rules, whatever the app's policy says;
         the shipped misspellings are those that are misspellings for this model
-        (``Predictor.misspellings``: "numer" is a word of Polish)."""
+        (``Predictor.misspellings``: "numer" is a word of Polish), and the shipped shorthand is
+        the bundle's own where it has one (``Predictor.shorthand``)."""
         if policy.pronoun and not self._predictor.index.pronoun_i:
             policy = dataclasses.replace(policy, pronoun=frozenset())
         if policy.misspelled is misspelled_keys():
             own = self._predictor.misspellings
             policy = dataclasses.replace(policy, misspelled=own, meant=own)
+        if policy.keep is shorthand_keys() and self._predictor.index.shorthand is not policy.keep:
+            # the bundle's own shorthand list (a model of another language)
+            policy = dataclasses.replace(policy, keep=self._predictor.index.shorthand)
         return policy
 
     # -- what the session holds --------------------------------------------------------------
@@ -356,7 +360,7 @@ class Session:
             return []
         words = self._policy.means(typed) if self.correct else ()
         if not words:
-            shorthand = expansion(typed)
+            shorthand = expansion(typed, self._predictor.shorthand)
             words = (shorthand,) if shorthand is not None else ()
         index = self._predictor.index
         # (a meaning of several words, "alot" -> "a lot", by its first)

@@ -243,6 +243,33 @@ def test_a_model_of_another_language_ships_its_own_misspellings(numbers_run, num
     assert not (out / "misspellings.txt").exists() and "telefnu" not in Predictor.load(out).misspellings
 
 
+def test_a_model_of_another_language_ships_its_own_shorthand(numbers_run, numbers_model, tmp_path):
+    from export.__main__ import main as export_main
+    from kbpredict import Predictor, lexicon
+
+    listed = tmp_path / "shorthand.txt"
+    listed.write_text("# the test's list\ntlf\ttelefonu\nnwm\tnie wiem\n", encoding="utf-8")
+    assert bar(numbers_model, "Podaj mi numer tlf")[:1] != ["telefonu"]
+    out = tmp_path / "bundle"
+    assert export_main(["--checkpoint", str(numbers_run / "best.pt"), "--out", str(out),
+                        "--shorthand", str(listed)]) == 0
+    model = Predictor.load(out)
+    assert model.info.shorthand_file == "shorthand.txt"
+    assert model.shorthand == {"tlf": "telefonu", "nwm": "nie wiem"}
+    assert model.index.shorthand == {"tlf", "nwm"}  # in place of the English list ("omw")
+    session = typed(model, "Podaj mi numer tlf")
+    assert session.suggestions(3)[0].word == "telefonu" and session.autocorrection() is None  # kept as typed
+    # a list that is no list is refused before anything is written
+    for bad in (b"\xff\xfe", b"# only a comment\n", b"tlf telefonu\n", b"tlf\t\n"):
+        listed.write_bytes(bad)
+        assert export_main(["--checkpoint", str(numbers_run / "best.pt"), "--out", str(tmp_path / "not"),
+                            "--shorthand", str(listed)]) == 2
+        assert not (tmp_path / "not").exists()
+    # a re-export without the list takes it out of the bundle
+    assert export_main(["--checkpoint", str(numbers_run / "best.pt"), "--out", str(out)]) == 0
+    assert not (out / "shorthand.txt").exists() and Predictor.load(out).shorthand == lexicon.shorthand()
+
+
 def test_english_shorthand_offers_no_word_the_model_does_not_know(polish_model, shipped_model):
     assert "tomorrow" not in bar(polish_model, "Kupiłem tmr", k=8)
     assert bar(shipped_model, "see you tmr")[0] == "tomorrow"
