@@ -197,20 +197,16 @@ class CandidateIndex:
         return share * EXTRA_WORDS_SHARE
 
     def frequency_any_case(self, word: str) -> float:
-        """How common ``word`` is in any case ("ok", "Ok", "OK"), as a share of the training text."""
-        if self._log_frequencies is None:
-            return 0.0
+        """How common ``word`` is in any case ("ok", "Ok", "OK"), as a share of the training text:
+        :meth:`frequency` summed over the spellings of its key (asked once per misspelling of the
+        list, never per keystroke)."""
         lower, key = word.lower().replace("\u2019", "'"), fold(word)
         keys, surfaces = self._keys, self._surfaces
         j = bisect.bisect_left(keys, key)
         total = 0.0
         while j < len(keys) and keys[j] == key:
             if surfaces[j].lower() == lower:
-                i = int(self._ids[j])
-                if i != self.unknown_id:
-                    total += math.exp(float(self._log_frequencies[i]))
-                elif self._offsets is not None:
-                    total += math.exp(float(self._offsets[j])) * EXTRA_WORDS_SHARE
+                total += self.frequency(surfaces[j])
             j += 1
         return total
 
