@@ -124,9 +124,10 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
     With no validation text this raises :class:`FileNotFoundError` before writing anything, unless
     ``skip_parity``.
     """
-    offensive_text = _offensive_list(offensive) if offensive else None
-    misspellings_text = _misspellings_list(misspellings) if misspellings else None
-    shorthand_text = _shorthand_list(shorthand) if shorthand else None
+    # a model of another language's own lists, checked before anything is written: file -> text
+    own_lists = {name: check(path) for name, check, path in (
+        (OFFENSIVE_FILE, _offensive_list, offensive), (MISSPELLINGS_FILE, _misspellings_list, misspellings),
+        (SHORTHAND_FILE, _shorthand_list, shorthand)) if path}
     payload = load_checkpoint(checkpoint_path)
     if not skip_parity:
         valid = valid or default_validation_file(payload.get("summary", {}))
@@ -194,21 +195,14 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             outputs.append((CAPITALS_FILE, Path(tmp) / CAPITALS_FILE))
         if abbreviations:
             outputs.append((ABBREVIATIONS_FILE, Path(tmp) / ABBREVIATIONS_FILE))
-        if offensive_text is not None:
-            (Path(tmp) / OFFENSIVE_FILE).write_text(offensive_text, encoding="utf-8")
-            outputs.append((OFFENSIVE_FILE, Path(tmp) / OFFENSIVE_FILE))
-        if misspellings_text is not None:
-            (Path(tmp) / MISSPELLINGS_FILE).write_text(misspellings_text, encoding="utf-8")
-            outputs.append((MISSPELLINGS_FILE, Path(tmp) / MISSPELLINGS_FILE))
-        if shorthand_text is not None:
-            (Path(tmp) / SHORTHAND_FILE).write_text(shorthand_text, encoding="utf-8")
-            outputs.append((SHORTHAND_FILE, Path(tmp) / SHORTHAND_FILE))
+        for name, text in own_lists.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+            outputs.append((name, Path(tmp) / name))
         # Files of an earlier export that would not match this model (the mobile files are
         # written afresh by --ort / python -m export.mobile).
         stale = ([] if extra else [WORDLIST_FILE]) + ([] if capitals else [CAPITALS_FILE]) + (
-            [] if abbreviations else [ABBREVIATIONS_FILE]) + ([] if offensive_text is not None else [OFFENSIVE_FILE]) + (
-            [] if misspellings_text is not None else [MISSPELLINGS_FILE]) + (
-            [] if shorthand_text is not None else [SHORTHAND_FILE]) + [
+            [] if abbreviations else [ABBREVIATIONS_FILE]) + [
+            name for name in (OFFENSIVE_FILE, MISSPELLINGS_FILE, SHORTHAND_FILE) if name not in own_lists] + [
             PLAIN_VOCAB_FILE, ORT_FILE, OPERATORS_FILE, WORDS_FILE]
         for name in stale:
             if (out_dir / name).exists():
@@ -218,8 +212,8 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             os.replace(out_dir / f".{name}.tmp", out_dir / name)
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
                  wordlist=bool(extra), operators=operators, capitals=bool(capitals),
-                 abbreviations=bool(abbreviations), offensive=offensive_text is not None,
-                 misspellings=misspellings_text is not None, shorthand=shorthand_text is not None)
+                 abbreviations=bool(abbreviations), offensive=OFFENSIVE_FILE in own_lists,
+                 misspellings=MISSPELLINGS_FILE in own_lists, shorthand=SHORTHAND_FILE in own_lists)
     sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
     sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(sidecar_tmp, out_dir / SIDECAR)
