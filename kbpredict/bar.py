@@ -405,8 +405,10 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             elif key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
                 best_replacement = max(best_replacement, p)
-                if proper is not None and spelled == proper and word.islower() and _spelled_so_here(variants, proper):
-                    name = suggestion
+                if (proper is not None and spelled == proper and lower == word_lower and word.islower()
+                        and _spelled_so_here(variants, proper)):
+                    name = suggestion  # (a name with an apostrophe added, "I'll" for "ill", is
+                    # a correction like any other: "I feel ill" stays)
             elif lower in whole_lower:  # a whole word one slip away: its probability with the slip's cost
                 replacements.append((sum(corrections.get(v, 0.0) for v, _ in variants), suggestion))
                 best_replacement = max(best_replacement, replacements[-1][0])

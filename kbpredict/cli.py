@@ -41,6 +41,14 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def _shown(word: str, most: int = 60) -> str:
+    """A typed word as the CLI echoes it: a pasted run of 100,000 letters is not printed back
+    whole, but its ends and its length."""
+    if len(word) <= most:
+        return _safe(word)
+    return f"{_safe(word[:24])}…{_safe(word[-24:])} ({len(word):,} characters)"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kbpredict")
 def cli() -> None:
@@ -85,10 +93,10 @@ def predict(text: str, k: int, model: str | None, threads: int, no_adapt: bool, 
         }, ensure_ascii=False))
         return
     if not suggestions:
-        click.echo(f"no suggestions for {_safe(session.current_word)!r}")
+        click.echo(f"no suggestions for {_shown(session.current_word)!r}")
         return
     if session.current_word:
-        click.echo(f'completing "{_safe(session.current_word)}" (end the text with a space for next-word suggestions)')
+        click.echo(f'completing "{_shown(session.current_word)}" (end the text with a space for next-word suggestions)')
     width = max(len(s.word) for s in suggestions)
     for rank, s in enumerate(suggestions, 1):
         click.echo(f"{rank}. {s.word:<{width}}  {s.score:.4f}  {s.kind}")

@@ -43,6 +43,13 @@ def test_predict_with_odd_text(bundle):
         assert result.exit_code == 0, result.output
 
 
+def test_predict_does_not_print_a_huge_word_back(bundle):
+    # a pasted run of 100,000 letters: the answer names its length, not the whole paste again
+    result = run("predict", "see " + "x" * 100_000, "--model", str(bundle))
+    assert result.exit_code == 0 and len(result.output) < 200, result.output[:300]
+    assert "100,000 characters" in result.output
+
+
 def test_info(bundle):
     result = run("info", "--model", str(bundle))
     assert result.exit_code == 0
