@@ -50,6 +50,22 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _GLUED = frozenset("@#/\\_=<>|^~%$")  # a word glued to one is no prose ("@mike", "a.com/teh", "my_var")
 
 
+# what follows a period in a web address or a file name, not in prose: common top-level domains
+# and file extensions ("google.co", "notes.txt"); a slip after a missing space ("Hello.thnaks") is
+# still corrected
+_ADDRESS_ENDINGS = frozenset(
+    "com org net edu gov mil int info biz io co me tv us uk ca au de fr es it nl eu ru in jp cn br ai app dev ly "
+    "txt pdf doc docx xls xlsx ppt pptx csv jpg jpeg png gif mp3 mp4 mov zip html htm js py json xml".split())
+
+
+def _glued(committed: str, word: str) -> bool:
+    """True if ``word``, typed after ``committed``, is glued to a symbol (:data:`_GLUED`), or is a
+    domain or file extension glued by a period to a word ("google.co", "notes.txt"): no prose,
+    which space must not "correct" ("google.do")."""
+    last = committed[-1:]
+    return last in _GLUED or (last == "." and committed[-2:-1].isalnum() and word.lower() in _ADDRESS_ENDINGS)
+
+
 def common_prefix_length(a: str, b: str) -> int:
     """Length of the longest common prefix, by C-speed slice comparisons: chunk by chunk (no
     copy of a long text), then bisection inside the first chunk that differs."""
@@ -331,8 +347,8 @@ class Session:
         if typed and self.correct:
             corrections, whole = index.corrections(log_probs, typed, want, scale)
             # a word typed out in full is the user's when blocked, or glued to a symbol: a handle
-            # or hashtag ("@mike", "#tbt"), a part of an address ("example.com/teh", "a_b")
-            found.update(protected=self._predictor.blocklist.blocks(typed) or self._committed[-1:] in _GLUED,
+            # or hashtag ("@mike", "#tbt"), a part of an address ("example.com/teh", "google.co")
+            found.update(protected=self._predictor.blocklist.blocks(typed) or _glued(self._committed, typed),
                          unknown_probability=math.exp(float(log_probs[index.unknown_id])) * scale,
                          known=writes(typed))
         state = Typed(typed, self._sentence_start, self._previous_word,

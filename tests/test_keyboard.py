@@ -818,7 +818,8 @@ def test_shorthand_of_its_own_register_is_not_expanded_and_an_app_can_turn_it_of
     assert "tomorrow" not in [s.word for s in session.suggestions(8)]
 
 
-@pytest.mark.parametrize("text", ["@mike", "follow #teh", "see example.com/teh", "my_teh"])
+@pytest.mark.parametrize("text", ["@mike", "follow #teh", "see example.com/teh", "my_teh", "go to google.co",
+                                  "open notes.txt", "see bbc.co"])
 def test_a_handle_hashtag_or_address_part_is_never_autocorrected(shipped, text):
     assert auto(shipped, text) is None
 
