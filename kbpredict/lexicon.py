@@ -219,9 +219,10 @@ def spelled_as_typed(meant: str, typed: str) -> str:
     return meant[:1].upper() + meant[1:] if typed[:1].isupper() else meant
 
 
-# The words whose "'s" is "is" or "has" ("that's", "she's"), not a possessive ("friend's").
+# The words whose "'s" is "is" or "has" ("that's", "she's"), or "us" ("let's"), not a possessive
+# ("friend's").
 _IS_OR_HAS = frozenset("""that what he she there here who where how when why it everyone everybody
-    someone somebody nobody something nothing everything""".split())
+    someone somebody nobody something nothing everything let""".split())
 _CONTRACTION_RE = re.compile(r"^[^\W\d_]+(n't|'re|'ve|'ll|'m|'d|'s)$")
 
 

@@ -681,6 +681,16 @@ def test_a_word_is_not_made_a_listed_contraction_by_the_name_rule(shipped, text)
     assert auto(shipped, text) is None
 
 
+@pytest.mark.parametrize("text, wanted", [("Lets", "Let's"), ("ok lets", "let's"), ("Sounds good. Lets", "Let's")])
+def test_lets_is_mostly_lets_typed_lazily(shipped, text, wanted):
+    assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text", ["he lets", "The app lets", "My mom lets", "It lets"])
+def test_the_verb_lets_stays(shipped, text):
+    assert auto(shipped, text) is None
+
+
 @pytest.mark.parametrize("text, wanted", [("Ill", "I'll"), ("Ill be there soon. Id", "I'd")])
 def test_the_pronoun_contractions_still_get_their_apostrophe_where_meant(shipped, text, wanted):
     assert auto(shipped, text) == wanted
