@@ -171,10 +171,23 @@ def is_word_char(char: str) -> bool:
     return _WORD_CHAR_RE.fullmatch(char) is not None
 
 
+# An e-mail address that a corpus's cleaning ran together ("john@gmail.com" -> "johngmailcom"):
+# the conversational training text has "gmailcom", "yahoocom" and "kannangmailcom" -- someone's
+# address, which the bar offered for "kannan".
+_MAIL_REMNANT_RE = re.compile(r"(?i)(?:mail|gmai|yahoo|aol|icloud|outlook|rediff|msn)(?:com|net|org)$")
+ADDRESS_TAILS = ("com", "net", "org", "COM", "NET", "ORG", "Com", "Net", "Org")
+
+
+def is_address_remnant(word: str) -> bool:
+    """True for an e-mail address with its "@" and "." taken out ("gmailcom", "johnyahoocom")."""
+    return word.endswith(ADDRESS_TAILS) and _MAIL_REMNANT_RE.search(word) is not None
+
+
 def is_suggestable(word: str) -> bool:
     """Only tokens with a letter or digit, and no longer than a sane word (``MAX_WORD_LENGTH``;
-    not a pasted hash or URL), are worth a slot in the suggestion bar."""
-    return len(word) <= MAX_WORD_LENGTH and _ALNUM_RE.search(word) is not None
+    not a pasted hash or URL), are worth a slot in the suggestion bar; and no e-mail address run
+    together (:func:`is_address_remnant`)."""
+    return len(word) <= MAX_WORD_LENGTH and _ALNUM_RE.search(word) is not None and not is_address_remnant(word)
 
 
 def split_trailing_word(text: str) -> tuple[str, str]:

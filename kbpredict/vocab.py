@@ -18,7 +18,7 @@ import sentencepiece as spm
 
 from .errors import ModelCorruptError
 from .lexicon import is_emoji, unstretched
-from .text import END_OF_LINE, UNKNOWN_MARKER, is_suggestable
+from .text import ADDRESS_TAILS, END_OF_LINE, UNKNOWN_MARKER, is_suggestable
 
 WORD_START = "\u2581"
 
@@ -147,5 +147,7 @@ class Vocabulary:
         return np.asarray(self._sp.get_score(list(range(len(self.words)))), dtype=np.float32)
 
     def suggestable_ids(self) -> list[int]:
-        """Ids worth showing in a suggestion bar: real words with a letter or digit."""
-        return [i for i, word in enumerate(self.words) if word and (word.isalnum() or is_suggestable(word))]
+        """Ids worth showing in a suggestion bar: real words with a letter or digit (not an e-mail
+        address run together: :func:`~kbpredict.text.is_suggestable`)."""
+        return [i for i, word in enumerate(self.words)
+                if word and ((word.isalnum() and not word.endswith(ADDRESS_TAILS)) or is_suggestable(word))]

@@ -276,7 +276,8 @@ def test_the_word_list_leaves_out_numbers_and_quotation_marks_stuck_to_words(tmp
     from export.wordlist import build_wordlist
 
     text = tmp_path / "train.txt"
-    text.write_text("call 415-788-3800 or 12345 about the 1990s 'We said 'em 'tis 33-yard 'Sup\n" * 3)
+    text.write_text("call 415-788-3800 or 12345 about the 1990s 'We said 'em 'tis 33-yard 'Sup\n" * 3
+                    + "mail kannangmailcom or joeyahoocom at Telecom Famicom dotcom\n" * 3)
 
     class Vocab:
         specials = type("S", (), {"unknown": 0})
@@ -285,8 +286,8 @@ def test_the_word_list_leaves_out_numbers_and_quotation_marks_stuck_to_words(tmp
             return 0
 
     listed = dict(build_wordlist([text], "plain", Vocab(), min_count=3))
-    assert {"1990s", "'em", "'tis", "33-yard", "call", "said"} <= set(listed)
-    assert not {"415-788-3800", "12345", "'We", "'Sup"} & set(listed)
+    assert {"1990s", "'em", "'tis", "33-yard", "call", "said", "Telecom", "Famicom", "dotcom"} <= set(listed)
+    assert not {"415-788-3800", "12345", "'We", "'Sup", "kannangmailcom", "joeyahoocom"} & set(listed)
 
 
 def test_the_word_list_leaves_out_words_run_together_and_cut_contractions(tmp_path):

@@ -1092,3 +1092,12 @@ def test_a_word_stretched_for_emphasis_is_read_as_the_word(shipped):
     vocab = shipped.vocab
     assert vocab.encode(["sooo"]) == [vocab.piece_id("sooo")] != [vocab.specials.unknown]  # learned as it is
     assert not is_stretched("1000") and not is_stretched("aa") and is_stretched("Yesss")
+
+
+def test_the_shipped_bar_offers_no_email_address_run_together(shipped):
+    # the training text's cleaning ran addresses together: "gmailcom" is a word of the vocabulary,
+    # and the word list had "kannangmailcom", someone's address
+    ids = set(shipped.vocab.suggestable_ids())
+    assert shipped.vocab.token_id("gmailcom") not in ids and shipped.vocab.token_id("gmail") in ids
+    assert "gmailcom" not in bar(shipped, "my email is gm", k=8) and "gmail" in bar(shipped, "my email is gm", k=8)
+    assert not any("mailcom" in word for word in bar(shipped, "it's kannan", k=8))

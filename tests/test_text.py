@@ -122,6 +122,12 @@ def test_suggestable_needs_a_letter_or_digit():
     assert is_suggestable("word") and is_suggestable("42") and not is_suggestable("-") and not is_suggestable(",")
 
 
+def test_an_email_address_run_together_is_no_suggestable_word():
+    # a corpus's cleaning made "john@gmail.com" "johngmailcom"; the shipped vocabulary has "gmailcom"
+    assert not any(map(is_suggestable, ["gmailcom", "kannangmailcom", "yahoocom", "HOTMAILCOM", "aolcom"]))
+    assert all(map(is_suggestable, ["gmail", "Telecom", "Famicom", "Malcom", "dotcom", "mail"]))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60), st.text(max_size=30))
 def test_appending_after_a_separator_never_changes_earlier_tokens(head, tail):
