@@ -142,6 +142,14 @@ class Autocorrect:
                 object.__setattr__(self, "meant", _meanings(words))
             key = misspelling_key if name == "misspelled" else fold
             object.__setattr__(self, name, frozenset(key(w) for w in words))  # "OMW", "omw" alike
+        ratios = self.lazy_ratios
+        if ratios is not LAZY_RATIOS:
+            if not isinstance(ratios, Mapping) or not all(
+                    isinstance(w, str) and isinstance(r, (int, float)) and not isinstance(r, bool) and r > 0
+                    for w, r in ratios.items()):
+                raise InvalidArgumentError(
+                    f"Autocorrect(lazy_ratios=...) maps words to positive ratios, not {ratios!r}")
+            object.__setattr__(self, "lazy_ratios", MappingProxyType({fold(w): float(r) for w, r in ratios.items()}))
 
     def means(self, typed: str) -> tuple[str, ...]:
         """The words a typed misspelling of ``misspelled`` means, in its case ("Definately" ->

@@ -691,6 +691,19 @@ def test_the_verb_lets_stays(shipped, text):
     assert auto(shipped, text) is None
 
 
+def test_an_app_sets_its_own_lazy_ratios(shipped):
+    from kbpredict.bar import Autocorrect
+    from kbpredict.errors import InvalidArgumentError
+
+    session = typed(shipped, "ok lets")
+    assert session.autocorrection().word == "let's"
+    session.autocorrect_policy = Autocorrect(lazy_ratios={})  # "lets" as every word of its own
+    assert session.autocorrection() is None
+    for bad in ({"lets": "x"}, ["lets"], {"lets": 0}, {"lets": float("nan")}):
+        with pytest.raises(InvalidArgumentError):
+            Autocorrect(lazy_ratios=bad)
+
+
 @pytest.mark.parametrize("text, wanted", [("Ill", "I'll"), ("Ill be there soon. Id", "I'd")])
 def test_the_pronoun_contractions_still_get_their_apostrophe_where_meant(shipped, text, wanted):
     assert auto(shipped, text) == wanted
