@@ -421,6 +421,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             suggestion = Suggestion(spelled, p, kind)
             if key == word_key and lower[-1:] in "'’" and lower[:-1] == word_lower:
                 pass  # "spanish" -> "spanish'" (a quote's end in the text): no word space should make
+            elif word[:1] in "'’" and spelled[:1] not in "'’":
+                pass  # nor one that drops the quotation mark a quote opens with ("'No" -> no, "'em" -> me)
             elif key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
                 best_replacement = max(best_replacement, p)
@@ -474,8 +476,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             best = next((s for _, s in replacements if s.word.lower() in pronouns and fold(s.word) == word_key),
                         best)
         letters = sum(ch.isalpha() for ch in word)
-        if word_key in policy.pronoun and best.word.lower() in pronouns:
-            auto = best  # "I" whether or not the text has it already
+        if word_key in policy.pronoun and best.word.lower() in pronouns and fold(best.word) == word_key:
+            auto = best  # "I" whether or not the text has it already (but "I'm" typed right is
+            # no slip of "I'd": another pronoun goes by the rules of any word)
             ranked = [best] + [s for s in ranked if s is not best]  # "i" offers "I" first
         elif typed.known or word_key in policy.keep:
             pass  # a word the user wrote, or chat shorthand, is never replaced

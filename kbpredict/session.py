@@ -58,6 +58,17 @@ _ADDRESS_ENDINGS = frozenset(
     "txt pdf doc docx xls xlsx ppt pptx csv jpg jpeg png gif mp3 mp4 mov zip html htm js py json xml".split())
 
 
+def _opening_quote(word: str, index) -> str:
+    """The quotation mark that opens a quote at the start of the word being typed, or "": "'" for
+    "'No" and "'teh" (the bar and autocorrect look at "No" and "teh", and an accepted word keeps
+    the mark), but not for "'em", "'cause" or "'90s", words of their own."""
+    if word[:1] not in "'\u2019" or len(word) < 2 or not word[1].isalpha():
+        return ""
+    if word[1].isupper() or index.entry(clean_token(word))[1] == 0:
+        return word[0]
+    return ""
+
+
 def _glued(committed: str, word: str) -> bool:
     """True if ``word``, typed after ``committed``, is glued to a symbol (:data:`_GLUED`), or is a
     domain or file extension glued by a period to a word ("google.co", "notes.txt"): no prose,
@@ -260,9 +271,12 @@ class Session:
         word = _check_text(word, "accept()'s word").strip()
         if not word:
             raise InvalidArgumentError("accept() needs a word")
-        insert = accepted_text(self._committed, word, self._word)
         if self.personal is not None:
             self._accepted.update(clean_token(w) for w in word.split())  # ("a lot" for "alot")
+        quote = _opening_quote(self._word, self._predictor.index)
+        if quote and word[:1] not in "'\u2019":
+            word = quote + word  # "'teh" -> "'the": the quotation mark stays
+        insert = accepted_text(self._committed, word, self._word)
         edit = Edit(len(self._word), insert)
         self._set_text(self._committed + insert, len(self._committed))
         self._auto_space = True
@@ -318,9 +332,10 @@ class Session:
             return memo[2][:k], memo[3]
         if len(self._word) > MAX_WORD_LENGTH:
             return [], None  # a pasted hash or a run of letters: no word completes or corrects it
-        # The typed word is matched the way the vocabulary was built: NFC, "'" for "’".
-        typed = clean_token(self._word)
+        # The typed word is matched the way the vocabulary was built: NFC, "'" for "’"; the mark
+        # a quote opens with is no part of it
         index = self._predictor.index
+        typed = clean_token(self._word[len(_opening_quote(self._word, index)):])
         log_probs = self._current[1]
         view = self._personal_view
         recent = self._recent

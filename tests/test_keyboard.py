@@ -1114,3 +1114,28 @@ def test_the_shipped_bar_offers_no_email_address_run_together(shipped):
     assert shipped.vocab.token_id("gmailcom") not in ids and shipped.vocab.token_id("gmail") in ids
     assert "gmailcom" not in bar(shipped, "my email is gm", k=8) and "gmail" in bar(shipped, "my email is gm", k=8)
     assert not any("mailcom" in word for word in bar(shipped, "it's kannan", k=8))
+
+
+@pytest.mark.parametrize("text", ["Hi! I'm", "but I'm", "Hi! I'll"])
+def test_a_pronoun_typed_right_is_no_slip_of_another(shipped, text):
+    # "I'm" typed right became "I'd": the pronoun rule ("im" -> I'm whatever the model says) took
+    # any pronoun the bar found one slip away
+    assert auto(shipped, text) is None
+
+
+@pytest.mark.parametrize("text", ["'No", "he said 'Dear", "'It", "get 'em", "'cause", "'90s"])
+def test_space_never_drops_the_mark_a_quote_opens_with(shipped, text):
+    # "'No" became "no", "'Dear" "dear" and "'em" "me": the quotation mark went with the word
+    assert auto(shipped, text) is None
+
+
+def test_a_word_after_the_mark_a_quote_opens_with_is_corrected_and_keeps_it(shipped):
+    for text, wanted in [("I said 'thnaks", "I said 'thanks "), ("'Teh", "'The "), ("’teh", "’the ")]:
+        session = typed(shipped, text)
+        found = session.autocorrection()
+        edit = session.accept(found)
+        assert session.text == wanted and edit.apply(text) == wanted
+    session = typed(shipped, "'No")
+    assert [s.word for s in session.suggestions(3)][0] == "Nope"  # completions of "No"
+    session.accept("Nope")
+    assert session.text == "'Nope "
