@@ -294,7 +294,7 @@ def test_the_bar_stops_at_k_but_space_still_finds_the_best_replacement_below_the
     # group (its case weight), but as a replacement it is the likeliest word by far
     pool = {"Tehran": 0.02, "Tehrani": 0.01, "Tehsil": 0.009, "Teheran": 0.008, "Tehachapi": 0.007}
     corrections = {"the": 0.05, "ten": 0.001, "tea": 0.0005}
-    typed_word = Typed("Teh", probability=1e-6, unknown_probability=1e-3)  # "T" typed mid-sentence
+    typed_word = Typed("Teh", probability=0.0, unknown_probability=1e-3)  # "T" typed mid-sentence
     shown, auto = arrange(pool, corrections, typed_word, 3, whole={"the", "ten", "tea"})
     assert [s.word for s in shown] == ["Tehran", "Tehrani", "Tehsil"]
     assert auto is not None and auto.word == "The"
@@ -1139,3 +1139,13 @@ def test_a_word_after_the_mark_a_quote_opens_with_is_corrected_and_keeps_it(ship
     assert [s.word for s in session.suggestions(3)][0] == "Nope"  # completions of "No"
     session.accept("Nope")
     assert session.text == "'Nope "
+
+
+@pytest.mark.parametrize("text", ["My 8 year daughter Jenna", "I met Jenna"])
+def test_a_known_name_typed_with_its_capital_is_not_made_another_name(shipped, text):
+    assert auto(shipped, text) is None  # was Jenny, the name the model knows better
+
+
+@pytest.mark.parametrize("text, wanted", [("I'm a fan of Tom Bradys", "Brady's"), ("companies help build infrastructure in Gremany", "Germany")])
+def test_a_capitalized_word_still_gets_its_apostrophe_and_an_unknown_one_its_correction(shipped, text, wanted):
+    assert auto(shipped, text) == wanted
