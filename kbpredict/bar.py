@@ -378,6 +378,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # Brady's), never make it another word ("my daughter Jenna" became Jenny, a name the model
     # knows better). A capitalized string it does not know is still corrected ("Poitot" ->
     # Poirot): on the validation typos, leaving those too lost 2.7 points of autocorrect right.
+    quote_typed, apostrophe_typed = word[:1] in "'’", "'" in word_lower.strip("'")
     name_typed = (typed.probability > 0 and word[:1].isupper() and word[1:] != word[1:].upper()
                   and not typed.sentence_start and not typed.open_start)
     # Best first: once k entries that will be shown are found, the rest only matter as what space
@@ -428,9 +429,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             suggestion = Suggestion(spelled, p, kind)
             if key == word_key and lower[-1:] in "'’" and lower[:-1] == word_lower:
                 pass  # "spanish" -> "spanish'" (a quote's end in the text): no word space should make
-            elif word[:1] in "'’" and spelled[:1] not in "'’":
+            elif quote_typed and spelled[:1] not in "'’":
                 pass  # nor one that drops the quotation mark a quote opens with ("'No" -> no, "'em" -> me)
-            elif "'" in word_lower.strip("'") and "'" not in lower.strip("'’").replace("’", "'"):
+            elif apostrophe_typed and "'" not in lower.strip("'’").replace("’", "'"):
                 pass  # nor one that drops an apostrophe typed inside the word: typed on purpose
                 # ("my car's" -> card, "translate where's" -> where; a misplaced one is listed)
             elif key == word_key:  # the typed letters with an apostrophe, accent or case added
