@@ -378,9 +378,13 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # Brady's), never make it another word ("my daughter Jenna" became Jenny, a name the model
     # knows better). A capitalized string it does not know is still corrected ("Poitot" ->
     # Poirot): on the validation typos, leaving those too lost 2.7 points of autocorrect right.
+    # So is a word it knows typed in capitals amid words that are not ("Does SSH" became "Does
+    # SHE"; "OMG I CANT" still gets its apostrophe, "WHERE ARE YUO" its correction).
     quote_typed, apostrophe_typed = word[:1] in "'’", "'" in word_lower.strip("'")
-    name_typed = (typed.probability > 0 and word[:1].isupper() and word[1:] != word[1:].upper()
-                  and not typed.sentence_start and not typed.open_start)
+    shouted = len(typed.previous_word) >= 2 and typed.previous_word.isupper()
+    name_typed = typed.probability > 0 and (
+        (word[:1].isupper() and word[1:] != word[1:].upper() and not typed.sentence_start and not typed.open_start)
+        or (len(word) >= 2 and word.isupper() and not shouted))
     # Best first: once k entries that will be shown are found, the rest only matter as what space
     # may put in place of the typed word (next words: nothing is typed, the bar is complete).
     def lazy(plain: str, contraction: str) -> bool:  # what space would turn into the contraction

@@ -1149,3 +1149,13 @@ def test_a_known_name_typed_with_its_capital_is_not_made_another_name(shipped, t
 @pytest.mark.parametrize("text, wanted", [("I'm a fan of Tom Bradys", "Brady's"), ("companies help build infrastructure in Gremany", "Germany")])
 def test_a_capitalized_word_still_gets_its_apostrophe_and_an_unknown_one_its_correction(shipped, text, wanted):
     assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text", ["Does SSH", "I work at NFL", "SSH"])
+def test_a_known_acronym_typed_in_capitals_is_not_made_another_word(shipped, text):
+    assert auto(shipped, text) is None  # "Does SSH" became "Does SHE"
+
+
+@pytest.mark.parametrize("text, wanted", [("WHERE ARE YUO", "YOU"), ("OMG I CANT", "CAN'T"), ("I HAVE TI", "TO")])
+def test_shouted_text_is_still_corrected(shipped, text, wanted):
+    assert auto(shipped, text) == wanted
