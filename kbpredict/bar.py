@@ -380,7 +380,8 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # Poirot): on the validation typos, leaving those too lost 2.7 points of autocorrect right.
     # So is a word it knows typed in capitals amid words that are not ("Does SSH" became "Does
     # SHE"; "OMG I CANT" still gets its apostrophe, "WHERE ARE YUO" its correction).
-    quote_typed, apostrophe_typed = word[:1] in "'’", "'" in word_lower.strip("'")
+    apostrophe_typed = "'" in word_lower  # (the typed word is clean: "'" for "’")
+    cased_typed = word[1:] != word[1:].lower() and word[1:] != word[1:].upper()  # "LeBron", "iPhone"
     shouted = len(typed.previous_word) >= 2 and typed.previous_word.isupper()
     name_typed = typed.probability > 0 and (
         (word[:1].isupper() and word[1:] != word[1:].upper() and not typed.sentence_start and not typed.open_start)
@@ -433,11 +434,13 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             suggestion = Suggestion(spelled, p, kind)
             if key == word_key and lower[-1:] in "'’" and lower[:-1] == word_lower:
                 pass  # "spanish" -> "spanish'" (a quote's end in the text): no word space should make
-            elif quote_typed and spelled[:1] not in "'’":
-                pass  # nor one that drops the quotation mark a quote opens with ("'No" -> no, "'em" -> me)
-            elif apostrophe_typed and "'" not in lower.strip("'’").replace("’", "'"):
-                pass  # nor one that drops an apostrophe typed inside the word: typed on purpose
-                # ("my car's" -> card, "translate where's" -> where; a misplaced one is listed)
+            elif apostrophe_typed and ("'" not in lower.replace("’", "'")
+                                       or (word[:1] == "'" and lower[:1] not in "'’")):
+                pass  # nor one that drops an apostrophe the user typed: in the word ("my car's"
+                # -> card, "translate where's" -> where; a misplaced one is listed), or a quote's
+                # mark ("'em" -> me, "'90s" -> 90's, "the 'wrong kind'" -> mind)
+            elif cased_typed and lower == word_lower:
+                pass  # nor one that only recases a word typed with capitals inside ("LeBron")
             elif key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
                 best_replacement = max(best_replacement, p)

@@ -1159,3 +1159,10 @@ def test_a_known_acronym_typed_in_capitals_is_not_made_another_word(shipped, tex
 @pytest.mark.parametrize("text, wanted", [("WHERE ARE YUO", "YOU"), ("OMG I CANT", "CAN'T"), ("I HAVE TI", "TO")])
 def test_shouted_text_is_still_corrected(shipped, text, wanted):
     assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text", ["No, I can't stand to watch LeBron", "I love my iPhone", "What \"happens\" if you use the 'wrong kind'",
+                                  "He only gets time to post on reddit cos"])
+def test_space_keeps_capitals_inside_a_word_a_closing_quote_and_cos(shipped, text):
+    # "LeBron" became Lebron, "kind'" mind, and "cos" (because) COs
+    assert auto(shipped, text) is None
