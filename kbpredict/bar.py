@@ -441,6 +441,10 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                 # mark ("'em" -> me, "'90s" -> 90's, "the 'wrong kind'" -> mind)
             elif cased_typed and lower == word_lower:
                 pass  # nor one that only recases a word typed with capitals inside ("LeBron")
+            elif (lower.replace("’", "'") == word_lower[:-1] + "'s" and not is_contraction(lower)
+                  and frequency is not None and _commonness(spelled, frequency) <= _commonness(word, frequency)):
+                pass  # nor a possessive of a plural the training text writes more often ("the girls
+                # were", "heads up", "sports clothes"); "elses" and "wifes" still get their apostrophe
             elif key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
                 best_replacement = max(best_replacement, p)

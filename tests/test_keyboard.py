@@ -1166,3 +1166,13 @@ def test_shouted_text_is_still_corrected(shipped, text, wanted):
 def test_space_keeps_capitals_inside_a_word_a_closing_quote_and_cos(shipped, text):
     # "LeBron" became Lebron, "kind'" mind, and "cos" (because) COs
     assert auto(shipped, text) is None
+
+
+@pytest.mark.parametrize("text", ["He only posts on reddit cos dudes", "on appearing before the clients", "when the girls"])
+def test_a_plural_written_more_often_than_its_possessive_stays(shipped, text):
+    assert auto(shipped, text) is None  # "dude's", "client's"
+
+
+@pytest.mark.parametrize("text, wanted", [("you have to buy someone elses", "else's"), ("my wifes", "wife's")])
+def test_a_possessive_written_more_often_than_the_plain_spelling_gets_its_apostrophe(shipped, text, wanted):
+    assert auto(shipped, text) == wanted
