@@ -60,8 +60,19 @@ def make_typo(word: str, rng: random.Random) -> tuple[str, str] | None:
             extra = rng.choice(near)
             typo = word[: i + 1] + extra + word[i + 1:]
         if typo.lower() != word.lower():
-            return kind, typo
+            return kind, _cased_as(word, typo)
     return None
+
+
+def _cased_as(word: str, typo: str) -> str:
+    """The typo with the capitals where a phone puts them: shift capitalizes the first key pressed
+    (a swap in "How" gives "Ohw", not "oHw"; an extra letter before it "Jhow"), caps lock every
+    key. A word with capitals inside ("iPhone") keeps the typo's own."""
+    if word.isupper():
+        return typo.upper()
+    if word[:1].isupper() and word[1:] == word[1:].lower():
+        return typo[:1].upper() + typo[1:].lower()
+    return typo
 
 
 def samples(tokens: list[str], count: int, seed: int = 0) -> list[tuple[int, str, str, str]]:

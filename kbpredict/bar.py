@@ -25,6 +25,7 @@ into the bar:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -71,6 +72,7 @@ WORDS_OF_THEIR_OWN = frozenset(
 # where the model finds it at least half as likely ("Lets", "ok lets", "so lets"), not where the
 # verb is read ("he lets", "that lets": a tenth or less).
 LAZY_RATIOS = MappingProxyType({"lets": 0.5})
+_ACRONYMS_RE = re.compile(r"[^\W\d_]{2,}s")  # an acronym's plural, "GIFs", "DVDs" (checked in capitals)
 
 
 @dataclass(frozen=True)
@@ -379,11 +381,15 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # knows better). A capitalized string it does not know is still corrected ("Poitot" ->
     # Poirot): on the validation typos, leaving those too lost 2.7 points of autocorrect right.
     # So is a word it knows typed in capitals amid words that are not ("Does SSH" became "Does
-    # SHE"; "OMG I CANT" still gets its apostrophe, "WHERE ARE YUO" its correction).
+    # SHE"; "OMG I CANT" still gets its apostrophe, "WHERE ARE YUO" its correction), and any word
+    # typed with a capital after a small letter or an acronym's plural ("LeBron", "iPhone",
+    # "running GIFs" became "Gigs"; shift held too long, "HEllo", is still corrected).
     apostrophe_typed = "'" in word_lower  # (the typed word is clean: "'" for "’")
-    cased_typed = word[1:] != word[1:].lower() and word[1:] != word[1:].upper()  # "LeBron", "iPhone"
+    cased_typed = (any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
+                   or (_ACRONYMS_RE.fullmatch(word) is not None and word[:-1].isupper()))
     shouted = len(typed.previous_word) >= 2 and typed.previous_word.isupper()
-    name_typed = typed.probability > 0 and (
+    odd_case = word[1:] != word[1:].lower() and not word.isupper()  # "HEllo", "LeBron"
+    name_typed = cased_typed or typed.probability > 0 and (
         (word[:1].isupper() and word[1:] != word[1:].upper() and not typed.sentence_start and not typed.open_start)
         or (len(word) >= 2 and word.isupper() and not shouted))
     # Best first: once k entries that will be shown are found, the rest only matter as what space
@@ -427,9 +433,10 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             key = fold(lower)
             if key == word_key and _drops_a_mark(word, spelled):
                 continue  # the typed word without the accent the user typed: never a correction
-            if lower == word_lower and lower not in pronouns and (
+            if lower == word_lower and lower not in pronouns and not odd_case and (
                     typed.sentence_start or is_lowercase_word(variants, frequency, proper, pronouns)):
-                continue  # a capitalized copy of the typed word (a word of its own in lower case)
+                continue  # a capitalized copy of the typed word (a word of its own in lower case;
+                # but shift held too long, "HEllo", asks for "Hello")
             kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION
             suggestion = Suggestion(spelled, p, kind)
             if key == word_key and lower[-1:] in "'’" and lower[:-1] == word_lower:

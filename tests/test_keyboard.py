@@ -1176,3 +1176,14 @@ def test_a_plural_written_more_often_than_its_possessive_stays(shipped, text):
 @pytest.mark.parametrize("text, wanted", [("you have to buy someone elses", "else's"), ("my wifes", "wife's")])
 def test_a_possessive_written_more_often_than_the_plain_spelling_gets_its_apostrophe(shipped, text, wanted):
     assert auto(shipped, text) == wanted
+
+
+@pytest.mark.parametrize("text, wanted", [("HEllo", "Hello"), ("THanks", "Thanks"), ("I said HEllo", "Hello"),
+                                          ("WHat", "What")])
+def test_shift_held_too_long_is_put_right(shipped, text, wanted):
+    assert auto(shipped, text) == wanted  # "HEllo" became "Hell": "Hello" was taken for a copy of it
+
+
+@pytest.mark.parametrize("text", ["You mean the Kocoum running GIFs", "I like LeBron", "I love my iPhone"])
+def test_a_word_with_a_capital_inside_is_not_made_another_word(shipped, text):
+    assert auto(shipped, text) is None  # "GIFs" became "Gigs"

@@ -150,6 +150,20 @@ def test_the_bench_makes_one_realistic_typo_each():
     assert {word for _, word, _, _ in picked} <= {"said", "can't", "believe", "it's", "tomorrow"}
 
 
+def test_the_bench_puts_capitals_where_a_phone_does():
+    import random
+
+    rng = random.Random(3)
+    for word in ["How", "Because", "NASA", "iPhone"] * 20:
+        kind, typo = make_typo(word, rng)
+        if word == "NASA":
+            assert typo.isupper()
+        elif word == "iPhone":
+            assert typo.lower() != word.lower()  # its own capitals, wherever the slip moved them
+        else:  # shift capitalizes the first key pressed: "Ohw", not "oHw"
+            assert typo[0].isupper() and typo[1:] == typo[1:].lower(), (kind, typo)
+
+
 def test_the_memoized_costs_are_words_results_in_order_and_read_only():
     import numpy as np
     import pytest
