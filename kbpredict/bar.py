@@ -385,6 +385,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # typed with a capital after a small letter or an acronym's plural ("LeBron", "iPhone",
     # "running GIFs" became "Gigs"; shift held too long, "HEllo", is still corrected).
     apostrophe_typed = "'" in word_lower  # (the typed word is clean: "'" for "’")
+    hyphen_typed = "-" in word
     cased_typed = (any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
                    or (_ACRONYMS_RE.fullmatch(word) is not None and word[:-1].isupper()))
     shouted = len(typed.previous_word) >= 2 and typed.previous_word.isupper()
@@ -439,13 +440,17 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                 # but shift held too long, "HEllo", asks for "Hello")
             kind = COMPLETION if key.startswith(word_key) and key != word_key and not corrective else CORRECTION
             suggestion = Suggestion(spelled, p, kind)
-            if key == word_key and lower[-1:] in "'’" and lower[:-1] == word_lower:
-                pass  # "spanish" -> "spanish'" (a quote's end in the text): no word space should make
+            if key == word_key and (lower[-1:] in "'’" and lower[:-1] == word_lower
+                                    or lower[:1] in "'’" and lower[1:] == word_lower):
+                pass  # "spanish" -> "spanish'", "with" -> "'with" (a quote's end or start in the
+                # text): no word space should make
             elif apostrophe_typed and ("'" not in lower.replace("’", "'")
                                        or (word[:1] == "'" and lower[:1] not in "'’")):
                 pass  # nor one that drops an apostrophe the user typed: in the word ("my car's"
                 # -> card, "translate where's" -> where; a misplaced one is listed), or a quote's
                 # mark ("'em" -> me, "'90s" -> 90's, "the 'wrong kind'" -> mind)
+            elif hyphen_typed and "-" not in lower:
+                pass  # nor one that drops a hyphen: a dash begun ("my favorites- I") or a compound
             elif cased_typed and lower == word_lower:
                 pass  # nor one that only recases a word typed with capitals inside ("LeBron")
             elif (lower.replace("’", "'") == word_lower[:-1] + "'s" and not is_contraction(lower)

@@ -1187,3 +1187,8 @@ def test_shift_held_too_long_is_put_right(shipped, text, wanted):
 @pytest.mark.parametrize("text", ["You mean the Kocoum running GIFs", "I like LeBron", "I love my iPhone"])
 def test_a_word_with_a_capital_inside_is_not_made_another_word(shipped, text):
     assert auto(shipped, text) is None  # "GIFs" became "Gigs"
+
+
+@pytest.mark.parametrize("text", ["Yes, and Randall with", "They are some of my favorites-", "Me too-"])
+def test_space_neither_adds_a_quotation_mark_nor_drops_a_hyphen(shipped, text):
+    assert auto(shipped, text) is None  # "with" became "'with", "favorites-" "favorites"
