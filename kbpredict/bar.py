@@ -386,6 +386,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
     # "running GIFs" became "Gigs"; shift held too long, "HEllo", is still corrected).
     apostrophe_typed = "'" in word_lower  # (the typed word is clean: "'" for "’")
     hyphen_typed = "-" in word
+    possessive = word_lower[:-1] + "'s" if word_lower.endswith("s") else None  # "girls" -> "girl's"
     cased_typed = (any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))
                    or (_ACRONYMS_RE.fullmatch(word) is not None and word[:-1].isupper()))
     shouted = len(typed.previous_word) >= 2 and typed.previous_word.isupper()
@@ -453,7 +454,7 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                 pass  # nor one that drops a hyphen: a dash begun ("my favorites- I") or a compound
             elif cased_typed and lower == word_lower:
                 pass  # nor one that only recases a word typed with capitals inside ("LeBron")
-            elif (lower.replace("’", "'") == word_lower[:-1] + "'s" and not is_contraction(lower)
+            elif (lower.replace("’", "'") == possessive and not is_contraction(lower)
                   and frequency is not None and _commonness(spelled, frequency) <= _commonness(word, frequency)):
                 pass  # nor a possessive of a plural the training text writes more often ("the girls
                 # were", "heads up", "sports clothes"); "elses" and "wifes" still get their apostrophe
