@@ -20,20 +20,16 @@ from kbpredict.lm import OnnxLanguageModel
 from train.checkpoint import load_checkpoint, load_model
 from train.config import ModelConfig
 
-from .abbreviations import build_abbreviations, file_period_counts, write_abbreviations
-from .capitals import build_capitals, mid_sentence_counts, write_capitals
+from .lists import ABBREVIATIONS_FILE, CAPITALS_FILE, WORDLIST_FILE, build_lists, write_lists
 from .mobile import OPERATORS_FILE, ORT_FILE, WORDS_FILE
 from .onnx_graph import build_graph, graph_operators
 from .parity import ParityReport, check_parity, default_validation_file, validation_ids
 from .quantize import large_float_tensors, precision_report, quantize_int8
-from .wordlist import build_wordlist, training_sources, write_gzip, write_wordlist
+from .wordlist import training_sources, write_gzip
 
 MODEL_FILE = "model.onnx"
 VOCAB_FILE = "vocab.model.gz"  # gzip: 150 KB instead of 460 (25k words)
 PLAIN_VOCAB_FILE = "vocab.model"  # what exports before format version 2 wrote
-WORDLIST_FILE = "words.tsv.gz"
-CAPITALS_FILE = "capitals.txt.gz"
-ABBREVIATIONS_FILE = "abbreviations.txt"
 OFFENSIVE_FILE = "offensive.txt"
 MISSPELLINGS_FILE = "misspellings.txt"
 SHORTHAND_FILE = "shorthand.txt"
@@ -161,20 +157,15 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
                 sources, text_format, masks = training_sources(
                     {**payload.get("summary", {}), "text_format": payload["train_config"].get("text_format")})
             if sources:
-                extra = build_wordlist(sources, text_format, vocab, words_min_count, masks=masks)
-                write_wordlist(Path(tmp) / WORDLIST_FILE, extra)
-                spellings = [vocab.words[i] for i in vocab.suggestable_ids()] + [w for w, _ in extra]
-                counts, after_capital, heads = mid_sentence_counts(sources, text_format, masks)
-                capitals = build_capitals(counts, after_capital, spellings, heads=heads)
-                write_capitals(Path(tmp) / CAPITALS_FILE, capitals)
-                abbreviations = build_abbreviations(*file_period_counts(sources, text_format, masks))
-                write_abbreviations(Path(tmp) / ABBREVIATIONS_FILE, abbreviations)
+                extra, capitals, abbreviations = build_lists(sources, text_format, vocab, words_min_count, masks)
+                write_lists(Path(tmp), extra, capitals, abbreviations)
 
         training = {**payload.get("summary", {}), "checkpoint": str(Path(checkpoint_path).resolve()),
                     "step": payload["step"], "epoch": payload["epoch"], "best_valid_ppl": payload["best_valid_ppl"],
                     "elapsed_s": round(payload["elapsed_s"], 1), "train_config": payload["train_config"],
                     "exported": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         metrics: dict = {"valid_ppl_torch": payload["best_valid_ppl"], "wordlist_words": len(extra),
+                         **({"wordlist_min_count": words_min_count} if extra else {}),
                          "capitals_words": len(capitals), "abbreviations": len(abbreviations),
                          "large_matrices": precision_report(onnx.load(str(final)))}
         report = None

@@ -42,7 +42,8 @@ def build_wordlist(files: list[Path], text_format: str, vocab: Vocabulary, min_c
             if count >= min_count and word != UNKNOWN_MARKER and is_suggestable(word) and worth_listing(word)
             and vocab.token_id(word) == unknown and "\t" not in word]
     kept = [(word, count) for word, count in kept
-            if not looks_like_slip(word, count, counts) and counts.get(word + "'t", 0) < SLIP_RATIO * count]
+            if not looks_like_slip(word, count, counts) and not shift_held(word, count, counts)
+            and counts.get(word + "'t", 0) < SLIP_RATIO * count]
     splits = {word: two_words(word, count, counts) for word, count in kept}
     wanted = {pair for pairs in splits.values() for pair in pairs}
     if wanted:  # a second pass counts the word pairs that could have been run together, also
@@ -187,6 +188,28 @@ def _slip_of_common(word: str, count: int, counts: Counter, doubles: bool = True
     return common(slips, SLIP_RATIO) or (
         len(word) >= NEIGHBOUR_MIN_LENGTH and common(_neighbour_slips(word), NEIGHBOUR_RATIO)) or (
         len(word) >= EDIT_MIN_LENGTH and common(_long_edits(word), EDIT_RATIO))
+
+
+# Shift held a moment too long: "THanks" (21 times in the default model's training mix), "PLaza",
+# "SMith", "COuld" (79 such spellings of 42,240 words). Such a spelling is dropped when the word's
+# usual spellings, capitalized or in lower case, are this many times as common; spelled on
+# purpose, it has none such ("UConn", "NSync"). An acronym's plural is kept ("TVs", "HITs"). Kept,
+# it drew the unknown word's share where the model expects a place's name, and space turned "an
+# appointment at plaza" into "PLaza".
+SHIFT_RATIO = 10
+
+
+def shift_held(word: str, count: int, counts: Counter) -> bool:
+    """True for a spelling like "THanks" (capitals, then small letters only) whose capitalized
+    and lower-case spellings are :data:`SHIFT_RATIO` times as common in ``counts``."""
+    if len(word) < 3 or not word.isalpha() or not (word[0].isupper() and word[1].isupper()):
+        return False
+    capitals = next((i for i, ch in enumerate(word) if not ch.isupper()), len(word))
+    if capitals == len(word) or not word[capitals:].islower() or word[capitals:] == "s":
+        return False  # all capitals ("NASA"), capitals again later ("NSyncs"), or an acronym's
+        # plural ("HITs", "PINs": "hits" and "pins" are other words)
+    lower = word.lower()
+    return counts.get(lower, 0) + counts.get(lower[0].upper() + lower[1:], 0) >= SHIFT_RATIO * count
 
 
 def write_gzip(path: Path, data: bytes) -> None:

@@ -310,6 +310,68 @@ def test_the_word_list_leaves_out_words_run_together_and_cut_contractions(tmp_pa
     assert not {"helloi", "ofcourse", "couldn", "this-", "that-", "Yesplease"} & set(listed)
 
 
+def test_the_word_list_leaves_out_spellings_with_shift_held_too_long(tmp_path):
+    from export.wordlist import build_wordlist
+
+    text = tmp_path / "train.txt"
+    text.write_text("THanks and PLaza and SMith\n" * 3 + "thanks Thanks plaza Plaza Smith\n" * 40
+                    + "my TVs and HITs at UConn with NSync\n" * 3 + "tvs hits hits\n" * 40)
+
+    class Vocab:
+        specials = type("S", (), {"unknown": 0})
+
+        def token_id(self, word):
+            return 0
+
+    listed = dict(build_wordlist([text], "plain", Vocab(), min_count=3))
+    assert not {"THanks", "PLaza", "SMith"} & set(listed)
+    assert {"Thanks", "Plaza", "Smith", "TVs", "HITs", "UConn", "NSync"} <= set(listed)
+
+
+def test_a_bundles_lists_are_rebuilt_from_its_training_text_without_the_checkpoint(small_vocab_bundle, tmp_path,
+                                                                                   corpus_dir, capsys):
+    import shutil
+
+    from export.lists import main as lists_main
+    from kbpredict.candidates import read_wordlist
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(small_vocab_bundle[0], bundle)
+    before = {p.name: p.read_bytes() for p in bundle.iterdir()}
+    assert lists_main([str(bundle)]) == 0  # the text and the minimum count that model.json records
+    assert "completion-only words" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in bundle.iterdir()} == before  # what the export wrote
+
+    more = tmp_path / "more.txt"
+    more.write_text((corpus_dir / "train.txt").read_text() + "we saw the zorblax today\n" * 3)
+    assert lists_main([str(bundle), "--text", str(more)]) == 0
+    assert "zorblax" in dict(read_wordlist(bundle / "words.tsv.gz"))
+    for name in ("model.onnx", "vocab.model.gz"):
+        assert (bundle / name).read_bytes() == before[name]
+    predictor = Predictor.load(bundle)  # model.json vouches for the new files
+    assert predictor.info.metrics["wordlist_words"] == len(read_wordlist(bundle / "words.tsv.gz"))
+    assert "zorblax" in [s.word for s in predictor.suggest("we saw the zorbl", 3)]
+
+
+def test_rebuilding_a_bundles_lists_says_what_is_missing(small_vocab_bundle, tmp_path, capsys):
+    import json
+    import shutil
+
+    from export.lists import main as lists_main
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(small_vocab_bundle[0], bundle)
+    assert lists_main([str(bundle), "--text", str(tmp_path / "nowhere.txt")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    sidecar = json.loads((bundle / "model.json").read_text())
+    del sidecar["metrics"]["wordlist_min_count"]  # an export from before it was recorded
+    (bundle / "model.json").write_text(json.dumps(sidecar))
+    assert lists_main([str(bundle)]) == 2
+    assert "--words-min-count" in capsys.readouterr().err
+    assert lists_main([str(tmp_path / "no-bundle")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
 # -- the abbreviations -------------------------------------------------------------------------
 def test_words_with_a_period_are_counted_by_what_follows_them():
     from export.abbreviations import classify, period_counts
