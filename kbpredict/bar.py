@@ -458,6 +458,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                   and frequency is not None and _commonness(spelled, frequency) <= _commonness(word, frequency)):
                 pass  # nor a possessive of a plural the training text writes more often ("the girls
                 # were", "heads up", "sports clothes"); "elses" and "wifes" still get their apostrophe
+            elif word.isupper() and len(lower) == 3 and lower[1:] in ("'s", "’s"):
+                pass  # nor a letter's plural made of an acronym in capitals ("I live in KS" became
+                # "K'S", "TS" "T'S")
             elif key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
                 best_replacement = max(best_replacement, p)

@@ -1184,6 +1184,24 @@ def test_shift_held_too_long_is_put_right(shipped, text, wanted):
     assert auto(shipped, text) == wanted  # "HEllo" became "Hell": "Hello" was taken for a copy of it
 
 
+@pytest.mark.parametrize("text", ["I live in KS", "KS", "TS"])
+def test_an_acronym_in_capitals_is_not_made_a_letters_plural(shipped, text):
+    assert auto(shipped, text) is None  # "KS" became "K'S"
+
+
+def test_a_spelling_with_shift_held_too_long_is_no_word_to_offer(shipped):
+    # the word list had "PLaza" (and "THanks", "COuld", ...) from the training text: where the
+    # model expects a place's name, space turned "at plaza" into "PLaza"
+    from kbpredict.candidates import read_wordlist
+
+    session = shipped.session()
+    session.type("You would like to book an appointment at plaza")
+    assert auto(shipped, "You would like to book an appointment at plaza") in (None, "Plaza")
+    assert "PLaza" not in [s.word for s in session.suggestions(3)]
+    assert not any(w[:2].isupper() and w[2:].islower() and len(w) > 3 for w, _ in read_wordlist(
+        shipped.path / shipped.info.wordlist_file) if w.lower() in ("plaza", "thanks", "could", "please"))
+
+
 @pytest.mark.parametrize("text", ["You mean the Kocoum running GIFs", "I like LeBron", "I love my iPhone"])
 def test_a_word_with_a_capital_inside_is_not_made_another_word(shipped, text):
     assert auto(shipped, text) is None  # "GIFs" became "Gigs"
