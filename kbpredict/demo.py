@@ -4,7 +4,8 @@ Every edit of the text field -- typing, backspace, paste, cursor moves -- is han
 :class:`~kbpredict.session.Session`, which does the incremental work; the bar shows its top 3
 and the status line the time that took. Tab accepts the first suggestion, Alt+1/2/3 (or F1/F2/F3)
 the numbered one; digits type digits. Space applies the autocorrect candidate (marked ✓ in the
-bar); Backspace right after it brings back what was typed. The spacing edits the session returns
+bar), and so does a mark that ends the word (``. , ? ! : ;``: "tonihgt?" -> "tonight?");
+Backspace right after it brings back what was typed. The spacing edits the session returns
 (``.`` after an accepted word takes its space) are applied to the text as an app would.
 """
 
@@ -24,7 +25,7 @@ from prompt_toolkit.styles import Style
 
 from .candidates import Suggestion
 from .predictor import Predictor
-from .spacing import Edit
+from .spacing import ATTACHING, Edit
 
 STYLE = Style.from_dict({
     "title": "bold", "bar": "reverse", "bar.key": "reverse bold", "status": "italic #888888",
@@ -45,7 +46,8 @@ class DemoState:
     suggestions: list[Suggestion] = field(default_factory=list)
     latency_us: float = 0.0
     autocorrection: Suggestion | None = None  # what space puts in place of the typed word
-    undo: tuple[str, str] | None = None  # (inserted, typed) of the last autocorrection
+    # the last autocorrection: (inserted, what Backspace puts back, the word typed)
+    undo: tuple[str, str, str] | None = None
     kept: set = field(default_factory=set)  # typed words the user took back from autocorrect
     buffer: Buffer | None = None
 
@@ -129,8 +131,8 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
     buffer.on_cursor_position_changed += on_change
     keys = KeyBindings()
 
-    def accept(chosen: Suggestion) -> str:
-        edit = state.session.accept(chosen)  # the session is updated; make the text match
+    def accept(chosen: Suggestion, space: bool = True) -> str:
+        edit = state.session.accept(chosen, space)  # the session is updated; make the text match
         applying[0] = True
         try:
             replace_before_cursor(edit.delete, edit.insert)
@@ -154,21 +156,44 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
         keys.add("escape", digit)(lambda event, i=int(digit) - 1: accept_numbered(i))
         keys.add(f"f{digit}")(lambda event, i=int(digit) - 1: accept_numbered(i))
 
+    def correcting() -> tuple[Suggestion, str] | None:
+        """The autocorrection that a key ending the word applies, with the word typed, if any."""
+        auto, typed = state.autocorrection, state.session.current_word
+        if auto is None or not typed or buffer.document.text_before_cursor != state.shown_text:
+            return None
+        return auto, typed
+
     @keys.add(" ")
     def _(event) -> None:
-        auto = state.autocorrection
-        typed = state.session.current_word
-        if auto is not None and typed and buffer.document.text_before_cursor == state.shown_text:
-            state.undo = (accept(auto), typed)
+        found = correcting()
+        if found is not None:
+            state.undo = (accept(found[0]), found[1], found[1])
         else:
             state.undo = None
             buffer.insert_text(" ")
+
+    def end_with(mark: str):
+        def typed_mark(event) -> None:
+            # a mark that ends the word applies the autocorrection too, as on a phone ("tonihgt?"
+            # -> "tonight?"), and nothing else changes: the word, then the mark, no space. Not to a
+            # letter alone: "i.e." is no "I.e."
+            found = correcting()
+            if found is None or len(found[1]) < 2:
+                buffer.insert_text(mark)
+                return
+            inserted = accept(found[0], space=False)
+            buffer.insert_text(mark)
+            state.undo = (inserted + mark, found[1] + mark, found[1])
+        return typed_mark
+
+    for mark in ATTACHING:
+        keys.add(mark)(end_with(mark))
 
     @keys.add("backspace")
     def _(event) -> None:
         undo, state.undo = state.undo, None
         if undo is not None and buffer.document.text_before_cursor.endswith(undo[0]):
-            state.kept.add(undo[1])  # the user wants what they typed: no autocorrect for it again
+            state.kept.add(undo[2])  # the user wants what they typed: no autocorrect for it again
             buffer.delete_before_cursor(len(undo[0]))
             buffer.insert_text(undo[1])
         else:

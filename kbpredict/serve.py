@@ -49,8 +49,9 @@ OPS: dict[str, tuple[dict[str, tuple[type, bool]], str]] = {
     "backspace": ({"session": (str, True), "n": (int, False), "k": (int, False)}, "delete n characters (default 1)"),
     "update": ({"session": (str, True), "text": (str, True), "k": (int, False)},
                "the whole text before the cursor changed (paste, cursor jump)"),
-    "accept": ({"session": (str, True), "word": (str, True), "k": (int, False)},
-               "accept a suggestion: answers the edit for the app (delete, insert)"),
+    "accept": ({"session": (str, True), "word": (str, True), "space": (bool, False), "k": (int, False)},
+               "accept a suggestion: answers the edit for the app (delete, insert); space false: the word "
+               "alone, for the autocorrection a mark ending the word applies"),
     "suggest": ({"session": (str, True), "k": (int, False)}, "the suggestions now"),
     "text": ({"session": (str, True)}, "the text before the cursor as the session sees it"),
     "finish": ({"session": (str, True)}, "the text was sent: learn it (unless incognito) and start afresh"),
@@ -221,7 +222,8 @@ class Server:
 
     def _op_accept(self, request: dict) -> dict:
         session = self._session(request)
-        return self._after_edit(session, request, self._timed(session.accept, request["word"]))
+        return self._after_edit(session, request, self._timed(session.accept, request["word"],
+                                                              request.get("space", True)))
 
     def _op_suggest(self, request: dict) -> dict:
         return self._after_edit(self._session(request), request)

@@ -260,26 +260,32 @@ class Session:
         self._set_text(text, common_prefix_length(self.text, text))
 
     @_serialized
-    def accept(self, suggestion: Suggestion | str) -> Edit:
+    def accept(self, suggestion: Suggestion | str, space: bool = True) -> Edit:
         """Accept a suggestion (or the autocorrect candidate when space is pressed).
 
         Returns the :class:`~kbpredict.spacing.Edit` for the app: delete the word being typed,
         insert the word and a space (and a space before it right after ``.`` or ``,``). The
-        session is already updated to match.
+        session is already updated to match. ``space=False``: the word alone, for the
+        autocorrection that a mark ending the word applies ("tonihgt?" -> "tonight?": accept,
+        then type the mark).
         """
         word = suggestion.word if isinstance(suggestion, Suggestion) else suggestion
         word = _check_text(word, "accept()'s word").strip()
         if not word:
             raise InvalidArgumentError("accept() needs a word")
+        if not isinstance(space, bool):
+            raise InvalidArgumentError(f"accept()'s space must be True or False, not {space!r}")
         if self.personal is not None:
             self._accepted.update(clean_token(w) for w in word.split())  # ("a lot" for "alot")
         quote = _opening_quote(self._word, self._predictor.index)
         if quote and word[:1] not in "'\u2019":
             word = quote + word  # "'teh" -> "'the": the quotation mark stays
         insert = accepted_text(self._committed, word, self._word)
+        if not space:
+            insert = insert[:-1]
         edit = Edit(len(self._word), insert)
         self._set_text(self._committed + insert, len(self._committed))
-        self._auto_space = True
+        self._auto_space = space
         return edit
 
     @_serialized

@@ -56,6 +56,26 @@ def test_space_autocorrects_and_backspace_takes_it_back(shipped):
     assert state.buffer.text == "I'll see you tommorow "
 
 
+@pytest.mark.parametrize("mark", list("?.,!"))
+def test_a_mark_ending_the_word_autocorrects_and_backspace_takes_it_back(shipped, mark):
+    state = drive(shipped, "are you free tonihgt" + mark)
+    assert state.buffer.text == f"are you free tonight{mark}"  # no space added: just the word
+    assert state.session.text == state.buffer.text
+    state = drive(shipped, "are you free tonihgt" + mark + " I")
+    assert state.buffer.text == f"are you free tonight{mark} I"
+    state = drive(shipped, "are you free tonihgt" + mark + BACKSPACE)
+    assert state.buffer.text == f"are you free tonihgt{mark}"
+    state = drive(shipped, "are you free tonihgt" + mark + BACKSPACE + BACKSPACE + mark)  # kept now
+    assert state.buffer.text == f"are you free tonihgt{mark}"
+    state = drive(shipped, "are you free tonight" + mark + mark)  # nothing to correct: marks as typed
+    assert state.buffer.text == f"are you free tonight{mark}{mark}"
+
+
+def test_a_mark_after_a_letter_alone_corrects_nothing(shipped):
+    assert drive(shipped, "i.e. that").buffer.text == "i.e. that"  # not "I.e."
+    assert drive(shipped, "so im.").buffer.text == "so I'm."
+
+
 def test_backspace_and_cursor_moves_keep_the_bar_right(predictor):
     state = drive(predictor, "We went to Paris " + BACKSPACE * 3)
     assert state.buffer.text == "We went to Par"

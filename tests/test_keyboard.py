@@ -10,6 +10,7 @@ import pytest
 
 from kbpredict import Predictor
 from kbpredict.casing import at_sentence_start
+from kbpredict.errors import InvalidArgumentError
 from kbpredict.spacing import Edit
 
 
@@ -616,6 +617,22 @@ def test_punctuation_after_an_accepted_word_takes_its_space(shipped, mark):
     edit = session.type(mark)
     assert edit == Edit(2, mark + " ")
     assert edit.apply(text + mark) == session.text == f"see you tomorrow{mark} "
+
+
+@pytest.mark.parametrize("mark", list(".,?!:;"))
+def test_the_autocorrection_a_mark_applies_inserts_the_word_alone(shipped, mark):
+    session = typed(shipped, "are you free tonihgt")
+    text = session.text
+    auto = session.autocorrection()
+    assert auto is not None and auto.word == "tonight"
+    edit = session.accept(auto, space=False)
+    assert edit == Edit(7, "tonight")
+    text = edit.apply(text)
+    assert session.type(mark) is None  # no automatic space to take the place of
+    assert text + mark == session.text == f"are you free tonight{mark}"
+    assert session.type(" ") is None and session.text == f"are you free tonight{mark} "
+    with pytest.raises(InvalidArgumentError, match="space"):
+        session.accept("tonight", space="no")
 
 
 def accepted_tomorrow(predictor):

@@ -40,6 +40,14 @@ def test_a_session_through_the_server_matches_the_library(server, predictor):
     assert [s["word"] for s in accepted["suggestions"]] == [s.word for s in session.suggestions(5)]
     back = ask(server, id=3, op="backspace", session="a", n=4)
     session.backspace(4)
+    assert ask(server, id=8, op="type", session="a", text=" mna")["ok"]
+    session.type(" mna")
+    alone = ask(server, id=9, op="accept", session="a", word="man", space=False)
+    edit = session.accept("man", space=False)
+    assert alone["edit"] == {"delete": 3, "insert": "man"} == {"delete": edit.delete, "insert": edit.insert}
+    assert ask(server, id=10, op="accept", session="a", word="man", space="no")["error"]["code"] == "bad_argument"
+    back = ask(server, id=3, op="backspace", session="a", n=4)
+    session.backspace(4)
     assert [s["word"] for s in back["suggestions"]] == [s.word for s in session.suggestions(3)]
     assert ask(server, id=4, op="text", session="a")["text"] == session.text
     assert ask(server, id=5, op="update", session="a", text="a", k=0)["suggestions"] == []
