@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .casing import OPENING_MARKS
-from .text import is_suggestable, token_boundary_at_or_after, token_spans
+from .text import is_suggestable, quoted_words, token_boundary_at_or_after, token_spans
 
 if TYPE_CHECKING:
     from .lm import State
@@ -116,23 +116,30 @@ class TokenWindow:
     def _lists(self) -> tuple[list, ...]:
         return self.ids, self.starts, self.ends, self.spellings, self.words
 
-    def _columns(self, spans: list[tuple[str, int, int]], committed: str) -> tuple[list, ...]:
+    def _columns(self, spans: list[tuple[str, int, int]], committed: str, before: str = "") -> tuple[list, ...]:
+        """The held lists' entries for tokens ``spans`` (``before``: the token before them)."""
         ids = self._vocab.encode([t for t, _, _ in spans]) if spans else []
-        words = [t if is_suggestable(t) else None for t, _, _ in spans]
+        words = [w if is_suggestable(w) else None for w in quoted_words([t for t, _, _ in spans], before)]
         if self._inside_sentence is not None:
             for j, (t, start, _) in enumerate(spans):
-                if words[j] is not None and t[:1].isupper() and _begins_sentence(committed, start):
-                    words[j] = self._inside_sentence(t)
+                if words[j] is not None and words[j][:1].isupper() and _begins_sentence(committed, start):
+                    words[j] = self._inside_sentence(words[j])
         return ids, [s for _, s, _ in spans], [e for _, _, e in spans], [t for t, _, _ in spans], words
 
     def _replace(self, keep: int, spans: list[tuple[str, int, int]], committed: str) -> None:
-        for held, tail in zip(self._lists(), self._columns(spans, committed)):
+        before = self.spellings[keep - 1] if 0 < keep <= len(self.spellings) else ""
+        for held, tail in zip(self._lists(), self._columns(spans, committed, before)):
             del held[keep:]
             held.extend(tail)
 
     def _insert_front(self, spans: list[tuple[str, int, int]], committed: str) -> None:
+        n = len(spans)
         for held, head in zip(self._lists(), self._columns(spans, committed)):
             held[:0] = head
+        if n and n < len(self.spellings) and self.spellings[n - 1] == "\u2018":
+            # the first token held before is a word right after an opening mark
+            self.words[n] = self._columns([(self.spellings[n], self.starts[n], self.ends[n])], committed,
+                                          "\u2018")[4][0]
 
     def first_at_or_after(self, offset: int) -> int:
         """Index of the first held token starting at or after ``offset``."""

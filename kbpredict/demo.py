@@ -156,12 +156,14 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
         keys.add("escape", digit)(lambda event, i=int(digit) - 1: accept_numbered(i))
         keys.add(f"f{digit}")(lambda event, i=int(digit) - 1: accept_numbered(i))
 
-    def correcting() -> tuple[Suggestion, str] | None:
+    def correcting(ending: str = " ") -> tuple[Suggestion, str] | None:
         """The autocorrection that a key ending the word applies, with the word typed, if any."""
         auto, typed = state.autocorrection, state.session.current_word
         if auto is None or not typed or buffer.document.text_before_cursor != state.shown_text:
             return None
-        return auto, typed
+        if ending != " ":
+            auto = state.session.autocorrection(ending)  # (fewer corrections before a mark)
+        return None if auto is None else (auto, typed)
 
     @keys.add(" ")
     def _(event) -> None:
@@ -177,7 +179,7 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
             # a mark that ends the word applies the autocorrection too, as on a phone ("tonihgt?"
             # -> "tonight?"), and nothing else changes: the word, then the mark, no space. Not to a
             # letter alone: "i.e." is no "I.e."
-            found = correcting()
+            found = correcting(mark)
             if found is None or len(found[1]) < 2:
                 buffer.insert_text(mark)
                 return

@@ -37,7 +37,7 @@ from .candidates import contains, prefix_span
 from .context import carried_start
 from .errors import InvalidArgumentError, KbpredictError
 from .lexicon import misspelling_key
-from .text import ADDRESS_RE, END_OF_LINE, fold, is_suggestable, token_boundary_at_or_after, tokenize
+from .text import ADDRESS_RE, END_OF_LINE, fold, is_suggestable, quoted_words, token_boundary_at_or_after, tokenize
 
 if TYPE_CHECKING:
     from .candidates import CandidateIndex
@@ -516,10 +516,10 @@ def learnable_tokens(text: str) -> "list[str | None]":
     """The tokens of ``text`` that are learned, with None where a web or e-mail address was
     left out."""
     parts = ADDRESS_RE.split(text)
-    tokens: list[str | None] = tokenize(parts[0])
+    tokens: list[str | None] = quoted_words(tokenize(parts[0]))
     for part in parts[1:]:
         tokens.append(None)
-        tokens.extend(tokenize(part))
+        tokens.extend(quoted_words(tokenize(part)))
     return tokens
 
 

@@ -36,10 +36,10 @@ from .bar import CORRECTION, Autocorrect, Typed, arrange
 from .candidates import LocatedWords, RecentWords, Suggestion
 from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
-from .lexicon import expansion, misspelled_keys, shorthand_keys
+from .lexicon import expansion, misspelled_keys, misspelling_key, shorthand_keys
 from .errors import InvalidArgumentError
-from .spacing import Edit, accepted_text, after_automatic_space
-from .text import MAX_WORD_LENGTH, address_spans, clean_token, is_word, split_trailing_word
+from .spacing import ATTACHING, Edit, accepted_text, after_automatic_space
+from .text import MAX_WORD_LENGTH, address_spans, clean_token, fold, is_word, split_trailing_word
 
 if TYPE_CHECKING:
     from .lm import State
@@ -167,7 +167,8 @@ class Session:
         self._states = AnchoredStates(self._predictor, self._carried_start())  # LSTM checkpoints
         self._current = self._states.at(self._window, 0)  # (state, next-token log-probs) after the committed text
         self._recent: RecentWords | None = self._recent_words() if self._history else None
-        self._memo: tuple[str, int, list[Suggestion], Suggestion | None] | None = None
+        # (word, k, shown, autocorrection, whether it makes a word the model knows another word)
+        self._memo: tuple[str, int, list[Suggestion], Suggestion | None, bool] | None = None
 
     @property
     def autocorrect_policy(self) -> Autocorrect:
@@ -324,20 +325,30 @@ class Session:
         return list(self._arranged(_check_k(k))[0])
 
     @_serialized
-    def autocorrection(self) -> Suggestion | None:
+    def autocorrection(self, ending: str = " ") -> Suggestion | None:
         """What space should put in place of the word being typed, or None to keep it as typed.
 
         Only a confident correction ("teh" -> "the", "dont" -> "don't"); the app accepts it
         (:meth:`accept`) when the user presses space, and keeps what was typed otherwise.
+        ``ending``: the key that ends the word, space or a mark of ``. , ? ! : ;`` (the app
+        then accepts the correction with ``space=False`` and types the mark). Before a mark a
+        word the model knows is never made another word: the model guesses the word from what
+        comes before it, and a mark after it is evidence it never saw ("the promise land." had
+        become "and.", "an example of cyborgs!" "cyborg!"); slips of words it does not know,
+        contractions and names are corrected as at space ("tonihgt?" -> "tonight?").
         """
-        return self._arranged(3)[1]
+        ending = _check_text(ending, "autocorrection()'s ending")
+        _, auto, other_word = self._arranged(3)
+        if other_word and ending[:1] in ATTACHING:
+            return None
+        return auto
 
-    def _arranged(self, k: int) -> tuple[list[Suggestion], Suggestion | None]:
+    def _arranged(self, k: int) -> tuple[list[Suggestion], Suggestion | None, bool]:
         memo = self._memo
         if memo is not None and memo[0] == self._word and memo[1] >= k:
-            return memo[2][:k], memo[3]
+            return memo[2][:k], memo[3], memo[4]
         if len(self._word) > MAX_WORD_LENGTH:
-            return [], None  # a pasted hash or a run of letters: no word completes or corrects it
+            return [], None, False  # a pasted hash or a run of letters: no word completes or corrects it
         # The typed word is matched the way the vocabulary was built: NFC, "'" for "’"; the mark
         # a quote opens with is no part of it
         index = self._predictor.index
@@ -385,8 +396,10 @@ class Session:
                               index.pronouns)
         if not self.correct:
             auto = None
-        self._memo = (self._word, k, shown, auto)
-        return shown, auto
+        other_word = (auto is not None and state.probability > 0 and fold(auto.word) != fold(typed)
+                      and misspelling_key(typed) not in self._policy.misspelled)
+        self._memo = (self._word, k, shown, auto, other_word)
+        return shown, auto, other_word
 
     def _meant(self, typed: str, log_probs: np.ndarray, scale: float) -> list[Suggestion]:
         """The word that typed chat shorthand is short for ("tmrw" -> tomorrow), or the words

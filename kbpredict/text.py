@@ -95,6 +95,33 @@ def clean_token(token: str) -> str:
     return unicodedata.normalize("NFC", token).replace("\u2019", "'")
 
 
+_OPENING_QUOTES = "'\u2018\u2019"
+_CLOSING_QUOTES = "'\u2019"
+
+
+def quoted_word(token: str) -> str:
+    """The word inside a token wrapped in quotation marks ("'hello'" -> "hello"), else the token.
+    A token keeps the apostrophes at its edges ("'em", "goin'"), so a word quoted in single marks
+    is one token with them: cached and learned so, it came back quoted ("I said 'hello' and hello"
+    became "'hello'")."""
+    if (len(token) > 2 and token[0] in _OPENING_QUOTES and token[-1] in _CLOSING_QUOTES
+            and token[1].isalnum() and token[-2].isalnum()):
+        return token[1:-1]
+    return token
+
+
+def quoted_words(tokens: "list[str]", before: str = "") -> "list[str]":
+    """:func:`quoted_word` of each token; and a word right after a typographic opening mark
+    (\u2018, a token of its own) without the closing mark it ends with: phones type 'hello' as
+    \u2018hello\u2019, the tokens "\u2018" and "hello'". ``before``: the token before the first."""
+    words = [quoted_word(t) for t in tokens]
+    for j, t in enumerate(words):
+        if ((tokens[j - 1] if j else before) == "\u2018" and len(t) > 1 and t[-1] in _CLOSING_QUOTES
+                and t[-2].isalnum()):
+            words[j] = t[:-1]
+    return words
+
+
 # The combining diacritics of Latin, Greek and Cyrillic, but not the breve of Cyrillic й and ў:
 # those are letters of their own with their own keys ("мой" and "мои" are different words).
 _ACCENTS_RE = re.compile("[\u0300-\u0305\u0307-\u036f]|(?<![\u0438\u0443])\u0306")

@@ -635,6 +635,22 @@ def test_the_autocorrection_a_mark_applies_inserts_the_word_alone(shipped, mark)
         session.accept("tonight", space="no")
 
 
+def test_a_word_quoted_before_comes_back_without_its_quotation_marks(shipped):
+    assert auto(shipped, "I said 'hello' and hello") is None  # was "'hello'"
+    assert auto(shipped, "The chalkboard said it was a 'lambic'. What exactly is a lambic") is None
+    for text in ("the word 'zorblax' is a zorbl", "the word \u2018zorblax\u2019 is a zorbl"):
+        assert [s.word for s in typed(shipped, text).suggestions(3)][:1] == ["zorblax"]
+
+
+def test_before_a_mark_a_known_word_is_not_made_another_word(shipped):
+    # the model guesses "and" after "the promise", not knowing a period follows
+    session = typed(shipped, "That is true, but we need way more than that to reach the promise land")
+    assert session.autocorrection() is not None and session.autocorrection().word == "and"
+    assert session.autocorrection(".") is None and session.autocorrection("!") is None
+    for text, wanted in (("are you free tonihgt", "tonight"), ("I havent", "haven't")):
+        assert typed(shipped, text).autocorrection("?").word == wanted  # slips and contractions still
+
+
 def accepted_tomorrow(predictor):
     """A session where "tomorrow" was just accepted from the bar, and the app's text."""
     session = typed(predictor, "see you tom")

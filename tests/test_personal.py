@@ -96,6 +96,13 @@ def test_web_and_mail_addresses_are_not_learned(predictor, personal, learn):
     assert "and" not in snapshot.pairs.get("", {})  # the word after an address starts nothing
 
 
+def test_a_word_in_quotation_marks_is_learned_without_them(personal):
+    personal.learn_text("the word 'zorblax' and \u2018zorblax\u2019 but 'em")
+    learned = {w.word for w in personal.words()}
+    assert "zorblax" in learned and "'em" in learned  # was "'zorblax'" and "zorblax'"
+    assert not {"'zorblax'", "zorblax'"} & learned
+
+
 def test_learning_a_long_run_without_spaces_does_not_hang(tmp_path):
     # the address pattern starts only where a run of its characters starts: a pasted blob is read
     # in linear time (a pattern free to start anywhere took seconds on 16 KB, minutes on 100 KB)

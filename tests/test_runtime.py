@@ -162,7 +162,7 @@ def test_accept_returns_the_replacement_and_commits_the_word(predictor):
 
 EDIT = st.one_of(
     st.tuples(st.just("type"), st.sampled_from(sentences(20, seed=5) + [" ", ", ", "x", "\n", "é", "👍"])),
-    st.tuples(st.just("chars"), st.text(alphabet="abcdefghij ,.'\n", min_size=1, max_size=12)),
+    st.tuples(st.just("chars"), st.text(alphabet="abcdefghij ,.'\n\u2018\u2019", min_size=1, max_size=12)),
     st.tuples(st.just("backspace"), st.integers(1, 30)),
     st.tuples(st.just("paste"), st.sampled_from(sentences(10, seed=6))),
     st.tuples(st.just("jump"), st.integers(0, 200)),

@@ -27,6 +27,16 @@ def test_apostrophes_and_hyphens_stay_inside_words():
     assert tokenize("it\u2019s a well-known rock'n'roll") == ["it's", "a", "well-known", "rock'n'roll"]
 
 
+def test_a_word_in_quotation_marks_is_the_word_inside():
+    from kbpredict.text import quoted_word, quoted_words
+
+    assert [quoted_word(t) for t in ("'hello'", "'90s'", "'em", "goin'", "''", "rock'n'roll")] == [
+        "hello", "90s", "'em", "goin'", "''", "rock'n'roll"]
+    # a phone's typographic quotes: the opening mark is a token of its own
+    assert quoted_words(tokenize("I said \u2018hello\u2019 and goin'")) == ["I", "said", "\u2018", "hello", "and",
+                                                                            "goin'"]
+
+
 def test_other_scripts_marks_and_emoji():
     assert tokenize("नमस्ते दुनिया") == ["नमस्ते", "दुनिया"]  # vowel signs are marks, not separators
     assert tokenize("cafe\u0301") == ["café"]  # NFC
