@@ -36,7 +36,7 @@ from .bar import CORRECTION, Autocorrect, Typed, arrange
 from .candidates import LocatedWords, RecentWords, Suggestion
 from .casing import at_sentence_start, ends_open, writes_lowercase_i, writes_without_capitals
 from .context import AnchoredStates, TokenWindow
-from .lexicon import expansion, misspelled_keys, misspelling_key, shorthand_keys
+from .lexicon import expansion, is_contraction, misspelled_keys, misspelling_key, shorthand_keys
 from .errors import InvalidArgumentError
 from .spacing import ATTACHING, Edit, accepted_text, after_automatic_space
 from .text import MAX_WORD_LENGTH, address_spans, clean_token, fold, is_word, split_trailing_word
@@ -167,8 +167,8 @@ class Session:
         self._states = AnchoredStates(self._predictor, self._carried_start())  # LSTM checkpoints
         self._current = self._states.at(self._window, 0)  # (state, next-token log-probs) after the committed text
         self._recent: RecentWords | None = self._recent_words() if self._history else None
-        # (word, k, shown, autocorrection, whether it makes a word the model knows another word)
-        self._memo: tuple[str, int, list[Suggestion], Suggestion | None, bool] | None = None
+        # (word, k, shown, autocorrection, the autocorrection before a mark)
+        self._memo: tuple[str, int, list[Suggestion], Suggestion | None, Suggestion | None] | None = None
 
     @property
     def autocorrect_policy(self) -> Autocorrect:
@@ -331,24 +331,24 @@ class Session:
         Only a confident correction ("teh" -> "the", "dont" -> "don't"); the app accepts it
         (:meth:`accept`) when the user presses space, and keeps what was typed otherwise.
         ``ending``: the key that ends the word, space or a mark of ``. , ? ! : ;`` (the app
-        then accepts the correction with ``space=False`` and types the mark). Before a mark a
-        word the model knows is never made another word: the model guesses the word from what
-        comes before it, and a mark after it is evidence it never saw ("the promise land." had
-        become "and.", "an example of cyborgs!" "cyborg!"); slips of words it does not know,
-        contractions and names are corrected as at space ("tonihgt?" -> "tonight?").
+        then accepts the correction with ``space=False`` and types the mark). The model guesses
+        the word from what comes before it, and a mark after it is evidence it never saw: before
+        a mark a word the model knows is never made another word ("the promise land." had become
+        "and.", "Ow!" "How!"), nor a plural a possessive, which a noun would follow ("between the
+        Opalsens," had become "Opalsen's,"). Slips of words it does not know, contractions and
+        names are corrected as at space ("tonihgt?" -> "tonight?", "I havent," -> "haven't,").
         """
         ending = _check_text(ending, "autocorrection()'s ending")
-        _, auto, other_word = self._arranged(3)
-        if other_word and ending[:1] in ATTACHING:
-            return None
-        return auto
+        _, auto, before_mark = self._arranged(3)
+        return before_mark if ending[:1] in ATTACHING else auto
 
-    def _arranged(self, k: int) -> tuple[list[Suggestion], Suggestion | None, bool]:
+    def _arranged(self, k: int) -> tuple[list[Suggestion], Suggestion | None, Suggestion | None]:
+        """The bar's top ``k``, the autocorrection and the autocorrection before a mark."""
         memo = self._memo
         if memo is not None and memo[0] == self._word and memo[1] >= k:
             return memo[2][:k], memo[3], memo[4]
         if len(self._word) > MAX_WORD_LENGTH:
-            return [], None, False  # a pasted hash or a run of letters: no word completes or corrects it
+            return [], None, None  # a pasted hash or a run of letters: no word completes or corrects it
         # The typed word is matched the way the vocabulary was built: NFC, "'" for "’"; the mark
         # a quote opens with is no part of it
         index = self._predictor.index
@@ -396,10 +396,17 @@ class Session:
                               index.pronouns)
         if not self.correct:
             auto = None
-        other_word = (auto is not None and state.probability > 0 and fold(auto.word) != fold(typed)
-                      and misspelling_key(typed) not in self._policy.misspelled)
-        self._memo = (self._word, k, shown, auto, other_word)
-        return shown, auto, other_word
+        before_mark = auto
+        if auto is not None:
+            spelled = auto.word.lower().replace("\u2019", "'")
+            other_word = (state.probability > 0 and fold(spelled) != fold(typed)
+                          and misspelling_key(typed) not in self._policy.misspelled)
+            possessive = (typed.lower().endswith("s") and spelled == typed.lower()[:-1] + "'s"
+                          and not is_contraction(spelled))
+            if other_word or possessive:
+                before_mark = None
+        self._memo = (self._word, k, shown, auto, before_mark)
+        return shown, auto, before_mark
 
     def _meant(self, typed: str, log_probs: np.ndarray, scale: float) -> list[Suggestion]:
         """The word that typed chat shorthand is short for ("tmrw" -> tomorrow), or the words

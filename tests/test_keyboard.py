@@ -647,8 +647,14 @@ def test_before_a_mark_a_known_word_is_not_made_another_word(shipped):
     session = typed(shipped, "That is true, but we need way more than that to reach the promise land")
     assert session.autocorrection() is not None and session.autocorrection().word == "and"
     assert session.autocorrection(".") is None and session.autocorrection("!") is None
-    for text, wanted in (("are you free tonihgt", "tonight"), ("I havent", "haven't")):
+    for text, wanted in (("are you free tonihgt", "tonight"), ("I havent", "haven't"), ("ok thats", "that's")):
         assert typed(shipped, text).autocorrection("?").word == wanted  # slips and contractions still
+
+
+def test_before_a_mark_a_plural_is_not_made_a_possessive(shipped):
+    session = typed(shipped, "sandwiched between the Opalsens")  # a noun would follow a possessive
+    assert session.autocorrection().word == "Opalsen's"
+    assert session.autocorrection(",") is None and session.autocorrection(".") is None
 
 
 def accepted_tomorrow(predictor):
