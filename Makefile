@@ -19,7 +19,7 @@ THREADS ?= 2
 PTB_RUN ?= runs/ptb
 PTB_EPOCHS ?= 18
 
-.PHONY: test test-fast demo default-model verify-default mobile-model tiny-model ptb bench bench-models bench-quick presage clean
+.PHONY: test test-fast demo default-model default-lists verify-default mobile-model tiny-model ptb bench bench-models bench-quick presage clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -96,6 +96,12 @@ default-model: $(VENV)/.installed-dev $(MIX_DATA)/manifest.json
 	$(call two-stages,default,$(MIX_DATA),$(DEFAULT_RUN),$(DEFAULT_CONTINUED_RUN),$(DEFAULT_STAGE1),$(DEFAULT_STAGE2))
 	$(BIN)/python -m export --checkpoint $(DEFAULT_CONTINUED_RUN)/best.pt --out kbpredict/models/default --valid $(CONV)/valid.txt \
 		--words-min-count 3
+
+# Rebuild the shipped bundle's word lists (words.tsv.gz, capitals.txt.gz, abbreviations.txt) from
+# the training mix it records and its own vocabulary, without the checkpoint: after a change to the
+# lists' rules (export/wordlist.py, capitals.py, abbreviations.py). The network is left as it is.
+default-lists: $(VENV)/.installed-dev
+	$(BIN)/python -m export.lists kbpredict/models/default
 
 # Re-prove the shipped bundle's parity from a checkout: checksums, int8 matrices, token-by-token vs
 # multi-token feeds, and its perplexity on the 2,000 validation positions recorded at export; with
