@@ -6,12 +6,14 @@ One request per line, one response per request, in order::
     {"id": 1, "ok": true}
     {"id": 2, "op": "type", "session": "chat", "text": "see you tom"}
     {"id": 2, "ok": true, "suggestions": [{"word": "tomorrow", "score": 0.91, "kind": "completion"}, ...],
-     "autocorrect": null, "edit": null}
+     "autocorrect": null, "autocorrect_at_mark": null, "edit": null}
     {"id": 3, "op": "nope"}
     {"id": 3, "ok": false, "error": {"code": "unknown_op", "message": "unknown op 'nope'; ..."}}
 
 Every edit (``type``, ``backspace``, ``update``, ``accept``) answers with the suggestions after
-it (``k``, default 3; ``"k": 0`` for none), so a keyboard needs one round trip per key. A bad
+it (``k``, default 3; ``"k": 0`` for none), so a keyboard needs one round trip per key:
+``autocorrect`` is what space puts in place of the word being typed, ``autocorrect_at_mark`` what
+a mark ending it does (``. , ? ! : ;``; accepted with ``"space": false``). A bad
 request -- not JSON, not an object, an unknown op or session, a wrong argument, a line over the
 size limit -- gets an error response and the server goes on; end of input ends it (exit 0).
 Responses are ASCII JSON (``\\u`` escapes), valid whatever was typed.
@@ -178,8 +180,10 @@ class Server:
         # a second arrangement of the bar
         suggestions = _suggestions(session, max(k, 3))[:k] if k else []
         auto = session.autocorrection() if k else None
+        at_mark = session.autocorrection(".") if auto is not None else None  # (the same memo)
         self.library_seconds += time.perf_counter() - start
         return {"suggestions": suggestions, "autocorrect": auto.word if auto is not None else None,
+                "autocorrect_at_mark": at_mark.word if at_mark is not None else None,
                 "edit": {"delete": edit.delete, "insert": edit.insert} if edit is not None else None}
 
     def _personal_model(self):

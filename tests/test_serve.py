@@ -33,6 +33,9 @@ def test_a_session_through_the_server_matches_the_library(server, predictor):
         session.type(key)
         assert response["ok"] and response["id"] == "k"
         assert [s["word"] for s in response["suggestions"]] == [s.word for s in session.suggestions(3)]
+        for field, ending in (("autocorrect", " "), ("autocorrect_at_mark", ".")):
+            auto = session.autocorrection(ending)
+            assert response[field] == (auto.word if auto is not None else None)
     word = response["suggestions"][0]["word"]
     accepted = ask(server, id=2, op="accept", session="a", word=word, k=5)
     edit = session.accept(word)
