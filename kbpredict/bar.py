@@ -435,6 +435,9 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
             key = fold(lower)
             if key == word_key and _drops_a_mark(word, spelled):
                 continue  # the typed word without the accent the user typed: never a correction
+            if key == word_key and word.isupper() and len(lower) == 3 and lower[1:] in ("'s", "’s"):
+                continue  # nor a letter's plural made of an acronym in capitals: neither offered
+                # nor put in ("I live in KS" became "K'S", "TS" "T'S")
             if lower == word_lower and lower not in pronouns and not odd_case and (
                     typed.sentence_start or is_lowercase_word(variants, frequency, proper, pronouns)):
                 continue  # a capitalized copy of the typed word (a word of its own in lower case;
@@ -458,9 +461,6 @@ def arrange(pool: dict[str, float], corrections: dict[str, float], typed: Typed,
                   and frequency is not None and _commonness(spelled, frequency) <= _commonness(word, frequency)):
                 pass  # nor a possessive of a plural the training text writes more often ("the girls
                 # were", "heads up", "sports clothes"); "elses" and "wifes" still get their apostrophe
-            elif word.isupper() and len(lower) == 3 and lower[1:] in ("'s", "’s"):
-                pass  # nor a letter's plural made of an acronym in capitals ("I live in KS" became
-                # "K'S", "TS" "T'S")
             elif key == word_key:  # the typed letters with an apostrophe, accent or case added
                 replacements.append((p, suggestion))
                 best_replacement = max(best_replacement, p)

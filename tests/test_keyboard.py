@@ -1226,6 +1226,8 @@ def test_shift_held_too_long_is_put_right(shipped, text, wanted):
 @pytest.mark.parametrize("text", ["I live in KS", "KS", "TS"])
 def test_an_acronym_in_capitals_is_not_made_a_letters_plural(shipped, text):
     assert auto(shipped, text) is None  # "KS" became "K'S"
+    letters = text.split()[-1].lower()
+    assert not any(s.word.lower() == letters[0] + "'s" for s in typed(shipped, text).suggestions(3))  # nor offered
 
 
 def test_a_spelling_with_shift_held_too_long_is_no_word_to_offer(shipped):
