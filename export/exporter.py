@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,12 +11,13 @@ from typing import Callable
 import onnx
 
 from kbpredict.blocklist import Blocklist
-from kbpredict.bundle import SIDECAR, BundleInfo, ModelShape, describe_files
+from kbpredict.bundle import BundleInfo, ModelShape, describe_files
 from kbpredict.lexicon import listed_lines, parse_misspellings
 from kbpredict.lm import OnnxLanguageModel
 from train.checkpoint import load_checkpoint, load_model
 from train.config import ModelConfig
 
+from .files import install, write_sidecar
 from .lists import ABBREVIATIONS_FILE, CAPITALS_FILE, WORDLIST_FILE, build_lists, write_lists
 from .mobile import OPERATORS_FILE, ORT_FILE, WORDS_FILE
 from .onnx_graph import build_graph, graph_operators
@@ -199,13 +197,10 @@ def export_bundle(checkpoint_path: str, out: str, *, fp32: bool = False, valid: 
             if (out_dir / name).exists():
                 (out_dir / name).unlink()
         for name, source in outputs:
-            shutil.copyfile(source, out_dir / f".{name}.tmp")
-            os.replace(out_dir / f".{name}.tmp", out_dir / name)
+            install(source, out_dir, name)
     info = _info(out_dir, config, model.num_parameters(), "fp32" if fp32 else "int8", vocab, training, metrics,
                  wordlist=bool(extra), operators=operators, capitals=bool(capitals),
                  abbreviations=bool(abbreviations), offensive=OFFENSIVE_FILE in own_lists,
                  misspellings=MISSPELLINGS_FILE in own_lists, shorthand=SHORTHAND_FILE in own_lists)
-    sidecar_tmp = out_dir / f".{SIDECAR}.tmp"
-    sidecar_tmp.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(sidecar_tmp, out_dir / SIDECAR)
+    write_sidecar(out_dir, info.to_dict())
     return info, report

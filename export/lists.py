@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +23,7 @@ from kbpredict.vocab import Vocabulary
 
 from .abbreviations import build_abbreviations, file_period_counts, write_abbreviations
 from .capitals import build_capitals, mid_sentence_counts, write_capitals
+from .files import install, write_sidecar
 from .wordlist import build_wordlist, training_sources, write_wordlist
 
 WORDLIST_FILE = "words.tsv.gz"
@@ -94,7 +93,7 @@ def rebuild_lists(bundle: str | Path, text: list[str] | None = None, words_min_c
     with tempfile.TemporaryDirectory(prefix="kbpredict-lists-") as tmp:
         written = write_lists(Path(tmp), *lists)
         for name in written:  # each file replaced at once; model.json, written last, vouches for them
-            os.replace(_copied(Path(tmp) / name, directory), directory / name)
+            install(Path(tmp) / name, directory, name)
     for name in {WORDLIST_FILE, CAPITALS_FILE, ABBREVIATIONS_FILE} - set(written):
         if (directory / name).exists():
             (directory / name).unlink()
@@ -106,17 +105,8 @@ def rebuild_lists(bundle: str | Path, text: list[str] | None = None, words_min_c
         abbreviations_file=ABBREVIATIONS_FILE if abbreviations else None,
         metrics={**info.metrics, "wordlist_words": len(extra), "wordlist_min_count": min_count,
                  "capitals_words": len(capitals), "abbreviations": len(abbreviations)})
-    sidecar = directory / f".{SIDECAR}.tmp"
-    sidecar.write_text(json.dumps(info.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(sidecar, directory / SIDECAR)
+    write_sidecar(directory, info.to_dict())
     return info
-
-
-def _copied(source: Path, directory: Path) -> Path:
-    """A copy of ``source`` inside ``directory`` (so that os.replace there is atomic)."""
-    target = directory / f".{source.name}.tmp"
-    target.write_bytes(source.read_bytes())
-    return target
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -156,6 +156,8 @@ def add_mobile_files(bundle: str | Path, out: str | Path | None = None) -> dict:
     left as it was) if the ORT model's outputs differ from ``model.onnx``'s. Returns a summary."""
     from kbpredict.bundle import SIDECAR, BundleInfo, describe_files, read_bundle
 
+    from .files import install, write_sidecar
+
     source, info = read_bundle(bundle)
     target = Path(out) if out is not None else source
     if target.resolve() != source.resolve():
@@ -176,8 +178,7 @@ def add_mobile_files(bundle: str | Path, out: str | Path | None = None) -> dict:
             raise RuntimeError(f"the ORT model needs the operators {operators}, the exported graph has "
                                f"{list(info.operators)}")
         for name in (ORT_FILE, OPERATORS_FILE, WORDS_FILE):
-            shutil.copyfile(staging / name, target / f".{name}.tmp")
-            os.replace(target / f".{name}.tmp", target / name)
+            install(staging / name, target, name)
     data = json.loads((target / SIDECAR).read_text(encoding="utf-8"))
     names = list(dict.fromkeys([*data["files"], ORT_FILE, OPERATORS_FILE, WORDS_FILE]))
     data.update(files=describe_files(target, names), ort_file=ORT_FILE, words_file=WORDS_FILE,
@@ -185,9 +186,7 @@ def add_mobile_files(bundle: str | Path, out: str | Path | None = None) -> dict:
     data.setdefault("metrics", {})["ort_parity"] = {"max_abs_diff": diff, "limit": ORT_MAX_ABS_DIFF,
                                                     "positions": len(probe_ids(info.shape.vocab_size))}
     BundleInfo.from_dict(data)  # still a bundle this runtime reads
-    sidecar_tmp = target / f".{SIDECAR}.tmp"
-    sidecar_tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(sidecar_tmp, target / SIDECAR)
+    write_sidecar(target, data)
     return {"bundle": str(target), "operators": operators, "max_abs_diff": diff,
             "bytes": {name: (target / name).stat().st_size for name in (ORT_FILE, OPERATORS_FILE, WORDS_FILE)}}
 
