@@ -46,9 +46,6 @@ class DemoState:
     suggestions: list[Suggestion] = field(default_factory=list)
     latency_us: float = 0.0
     autocorrection: Suggestion | None = None  # what space puts in place of the typed word
-    # the last autocorrection: (inserted, what Backspace puts back, the word typed)
-    undo: tuple[str, str, str] | None = None
-    kept: set = field(default_factory=set)  # typed words the user took back from autocorrect
     buffer: Buffer | None = None
 
     def __post_init__(self) -> None:
@@ -68,8 +65,7 @@ class DemoState:
         else:
             self.session.update(text_before_cursor)
         self.suggestions = self.session.suggestions(self.k)
-        auto = self.session.autocorrection()
-        self.autocorrection = None if auto is None or self.session.current_word in self.kept else auto
+        self.autocorrection = self.session.autocorrection()
         self.latency_us = (time.perf_counter() - started) * 1e6
         self.shown_text = edit.apply(text_before_cursor) if edit is not None else text_before_cursor
         return edit
@@ -118,7 +114,6 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
         # Typing fires both "text changed" and "cursor moved": refresh once per real change.
         if applying[0] or buffer.document.text_before_cursor == state.shown_text:
             return
-        state.undo = None  # Backspace undoes an autocorrection only right after it
         edit = state.refresh(buffer.document.text_before_cursor)
         if edit is not None:  # the session's spacing edit ("word ." -> "word. "), as an app applies it
             applying[0] = True
@@ -131,8 +126,8 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
     buffer.on_cursor_position_changed += on_change
     keys = KeyBindings()
 
-    def accept(chosen: Suggestion, space: bool = True) -> str:
-        edit = state.session.accept(chosen, space)  # the session is updated; make the text match
+    def apply(edit: Edit) -> None:
+        """An edit the session already made (accept, revert): make the text match."""
         applying[0] = True
         try:
             replace_before_cursor(edit.delete, edit.insert)
@@ -140,11 +135,12 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
             applying[0] = False
         state.shown_text = buffer.document.text_before_cursor
         state.suggestions = state.session.suggestions(state.k)
-        state.autocorrection = None
-        return edit.insert
+        state.autocorrection = state.session.autocorrection()
+
+    def accept(chosen: Suggestion, space: bool = True) -> None:
+        apply(state.session.accept(chosen, space))
 
     def accept_numbered(index: int) -> None:
-        state.undo = None
         if index < len(state.suggestions):
             accept(state.suggestions[index])
 
@@ -169,9 +165,8 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
     def _(event) -> None:
         found = correcting()
         if found is not None:
-            state.undo = (accept(found[0]), found[1], found[1])
+            accept(found[0])  # (Backspace right after it takes it back: session.revert)
         else:
-            state.undo = None
             buffer.insert_text(" ")
 
     def end_with(mark: str):
@@ -183,9 +178,8 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
             if found is None or len(found[1]) < 2:
                 buffer.insert_text(mark)
                 return
-            inserted = accept(found[0], space=False)
+            accept(found[0], space=False)
             buffer.insert_text(mark)
-            state.undo = (inserted + mark, found[1] + mark, found[1])
         return typed_mark
 
     for mark in ATTACHING:
@@ -193,11 +187,11 @@ def build_app(predictor: Predictor, *, adapt: bool = True, personal=None, incogn
 
     @keys.add("backspace")
     def _(event) -> None:
-        undo, state.undo = state.undo, None
-        if undo is not None and buffer.document.text_before_cursor.endswith(undo[0]):
-            state.kept.add(undo[2])  # the user wants what they typed: no autocorrect for it again
-            buffer.delete_before_cursor(len(undo[0]))
-            buffer.insert_text(undo[1])
+        # right after an autocorrection, Backspace brings back what was typed, and the session
+        # keeps that word from then on
+        edit = state.session.revert() if buffer.document.text_before_cursor == state.shown_text else None
+        if edit is not None:
+            apply(edit)
         else:
             buffer.delete_before_cursor(1)
 

@@ -10,7 +10,7 @@ One request per line, one response per request, in order::
     {"id": 3, "op": "nope"}
     {"id": 3, "ok": false, "error": {"code": "unknown_op", "message": "unknown op 'nope'; ..."}}
 
-Every edit (``type``, ``backspace``, ``update``, ``accept``) answers with the suggestions after
+Every edit (``type``, ``backspace``, ``update``, ``accept``, ``revert``) answers with the suggestions after
 it (``k``, default 3; ``"k": 0`` for none), so a keyboard needs one round trip per key:
 ``autocorrect`` is what space puts in place of the word being typed, ``autocorrect_at_mark`` what
 a mark ending it does (``. , ? ! : ;``; accepted with ``"space": false``). A bad
@@ -54,6 +54,9 @@ OPS: dict[str, tuple[dict[str, tuple[type, bool]], str]] = {
     "accept": ({"session": (str, True), "word": (str, True), "space": (bool, False), "k": (int, False)},
                "accept a suggestion: answers the edit for the app (delete, insert); space false: the word "
                "alone, for the autocorrection a mark ending the word applies"),
+    "revert": ({"session": (str, True), "k": (int, False)},
+               "Backspace right after an autocorrection: put back the word as typed (and keep it from then "
+               "on); answers the edit for the app, or null when there is none to take back (then backspace)"),
     "suggest": ({"session": (str, True), "k": (int, False)}, "the suggestions now"),
     "text": ({"session": (str, True)}, "the text before the cursor as the session sees it"),
     "finish": ({"session": (str, True)}, "the text was sent: learn it (unless incognito) and start afresh"),
@@ -228,6 +231,10 @@ class Server:
         session = self._session(request)
         return self._after_edit(session, request, self._timed(session.accept, request["word"],
                                                               request.get("space", True)))
+
+    def _op_revert(self, request: dict) -> dict:
+        session = self._session(request)
+        return self._after_edit(session, request, self._timed(session.revert))
 
     def _op_suggest(self, request: dict) -> dict:
         return self._after_edit(self._session(request), request)

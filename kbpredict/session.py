@@ -144,6 +144,13 @@ class Session:
         self.personal = personal
         self._personal_index = personal.index(predictor.index) if personal is not None else None
         self._accepted: set[str] = set()  # words taken from the bar: learned as confirmed
+        # words whose autocorrection the user took back (revert): never corrected again in this
+        # session, and learned as confirmed
+        self._kept: set[str] = set()
+        # the autocorrection that revert() can take back: (the text after it, the text before it,
+        # the word typed, where the word starts, a mark may follow), while nothing else has been
+        # edited since
+        self._undo: tuple[str, str, str, int, bool] | None = None
         self._predictor = predictor
         self._policy = self._fitted(Autocorrect())
         self._committed = ""
@@ -225,6 +232,7 @@ class Session:
         if not chars:
             return None
         automatic, self._auto_space = self._auto_space, False
+        undo, self._undo = self._undo, None
         if is_word(chars):
             self._word += chars  # the common keystroke: no tokenization, no LSTM
             return None
@@ -232,6 +240,9 @@ class Session:
         edit = after_automatic_space(chars) if automatic and text.endswith(" ") else None
         if edit is None:
             self._set_text(text + chars, len(text))
+            if undo is not None and undo[4] and len(chars) == 1 and chars in ATTACHING and text == undo[0]:
+                # the mark that ended the corrected word ("tonight?"): revert() still takes it back
+                self._undo = (text + chars, undo[1] + chars, undo[2], undo[3], False)
             return None
         final = edit.apply(text + chars)
         self._set_text(final, common_prefix_length(text, final))
@@ -246,6 +257,7 @@ class Session:
         if n <= 0:
             return
         self._auto_space = False
+        self._undo = None
         if n <= len(self._word):
             self._word = self._word[: len(self._word) - n]
             return
@@ -258,6 +270,7 @@ class Session:
         """The whole text before the cursor changed (paste, cursor jump, external edit)."""
         text = _check_text(text_before_cursor, "the text before the cursor")
         self._auto_space = False
+        self._undo = None
         self._set_text(text, common_prefix_length(self.text, text))
 
     @_serialized
@@ -276,6 +289,8 @@ class Session:
             raise InvalidArgumentError("accept() needs a word")
         if not isinstance(space, bool):
             raise InvalidArgumentError(f"accept()'s space must be True or False, not {space!r}")
+        _, auto, before_mark = self._arranged(1)
+        correcting = any(a is not None and a.word == word for a in (auto, before_mark))
         if self.personal is not None:
             self._accepted.update(clean_token(w) for w in word.split())  # ("a lot" for "alot")
         quote = _opening_quote(self._word, self._predictor.index)
@@ -285,9 +300,36 @@ class Session:
         if not space:
             insert = insert[:-1]
         edit = Edit(len(self._word), insert)
-        self._set_text(self._committed + insert, len(self._committed))
+        before, typed, start = self.text, self._word, len(self._committed)
+        self._set_text(self._committed + insert, start)
         self._auto_space = space
+        self._undo = (self.text, before, typed, start, not space) if correcting else None
         return edit
+
+    @_serialized
+    def revert(self) -> Edit | None:
+        """Backspace right after an autocorrection: put back what was typed.
+
+        Right after :meth:`accept` of the autocorrection (and the mark that ended the word, with
+        ``space=False``), returns the :class:`~kbpredict.spacing.Edit` that restores the word as
+        typed ("the " -> "teh", "tonight?" -> "tonihgt?"); the session already holds the restored
+        text. The user meant that word: it is not autocorrected again in this session, and
+        :meth:`finish` learns it as confirmed (suggestable at once, never corrected later; as
+        phone keyboards learn a word whose correction was undone). Returns None after any other
+        edit: the app then deletes a character as usual (:meth:`backspace`).
+        """
+        undo, self._undo = self._undo, None
+        if undo is None or self.text != undo[0]:
+            return None
+        after, before, typed, start = undo[:4]
+        self._auto_space = False
+        self._set_text(before, start)
+        word = clean_token(typed[len(_opening_quote(typed, self._predictor.index)):])
+        if word:
+            self._kept.add(word)
+            if self.personal is not None:
+                self._accepted.add(word)
+        return Edit(len(after) - start, before[start:])
 
     @_serialized
     def reset(self) -> None:
@@ -295,6 +337,7 @@ class Session:
         starts in the context of the user's last finished texts (see :meth:`finish`)."""
         self.update("")
         self._accepted.clear()
+        self._kept.clear()
         self._begin()
 
     @_serialized
@@ -394,8 +437,8 @@ class Session:
         shown, auto = arrange(pool, corrections, state, k, allows, self._policy, whole, index.frequency,
                               index.capitalized, writes, self._meant(typed, log_probs, model_share),
                               index.pronouns)
-        if not self.correct:
-            auto = None
+        if not self.correct or typed in self._kept:
+            auto = None  # (a word whose correction the user took back: see revert)
         before_mark = auto
         if auto is not None:
             spelled = auto.word.lower().replace("\u2019", "'")

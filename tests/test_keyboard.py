@@ -1251,3 +1251,54 @@ def test_a_word_with_a_capital_inside_is_not_made_another_word(shipped, text):
 @pytest.mark.parametrize("text", ["Yes, and Randall with", "They are some of my favorites-", "Me too-"])
 def test_space_neither_adds_a_quotation_mark_nor_drops_a_hyphen(shipped, text):
     assert auto(shipped, text) is None  # "with" became "'with", "favorites-" "favorites"
+
+
+def test_revert_takes_back_an_autocorrection_and_keeps_the_word(shipped):
+    session = typed(shipped, "I'll see you tommorow")
+    text = session.text
+    auto = session.autocorrection()
+    assert auto is not None and auto.word == "tomorrow"
+    text = session.accept(auto).apply(text)
+    assert text == "I'll see you tomorrow "
+    edit = session.revert()
+    assert edit is not None and edit.apply(text) == session.text == "I'll see you tommorow"
+    assert session.autocorrection() is None  # the user meant it: space keeps it now
+    assert session.revert() is None  # once
+    session.type(" and tommorow")
+    assert session.autocorrection() is None  # nor is it corrected again in this text
+    session.reset()
+    session.type("see you tommorow")
+    assert session.autocorrection().word == "tomorrow"  # a new text: kept no more (see finish)
+
+
+@pytest.mark.parametrize("mark", list(".,?!:;"))
+def test_revert_after_the_mark_that_applied_the_autocorrection(shipped, mark):
+    session = typed(shipped, "are you free tonihgt")
+    text = session.accept(session.autocorrection(mark), space=False).apply(session.text) + mark
+    assert session.type(mark) is None and session.text == text == f"are you free tonight{mark}"
+    edit = session.revert()
+    assert edit is not None and edit.apply(text) == session.text == f"are you free tonihgt{mark}"
+
+
+def test_revert_is_only_right_after_an_autocorrection(shipped):
+    def corrected(text="see you tommorow"):
+        session = typed(shipped, text)
+        session.accept(session.autocorrection())
+        return session
+
+    for edit in (lambda s: s.type("a"), lambda s: s.type(" "), lambda s: s.type("."), lambda s: s.backspace(1),
+                 lambda s: s.update(s.text), lambda s: s.accept("then")):
+        session = corrected()
+        edit(session)
+        text = session.text
+        assert session.revert() is None and session.text == text
+    session = typed(shipped, "see you tom")
+    session.accept("tomorrow")  # a completion taken from the bar: Backspace deletes as usual
+    assert session.revert() is None
+    session = corrected()
+    session.accept(session.suggestions(3)[0])  # the next word taken after it
+    assert session.revert() is None
+    session = typed(shipped, "are you free tonihgt")
+    session.accept(session.autocorrection())  # with its space: a mark then moves the space
+    session.type("?")
+    assert session.revert() is None

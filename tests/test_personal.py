@@ -446,3 +446,28 @@ def test_a_file_locked_by_a_long_save_elsewhere_is_never_moved_aside(tmp_path, m
     holder.close()
     assert not list(tmp_path.glob("*.unusable-*"))
     PersonalModel(path).close()
+
+
+def test_a_word_whose_autocorrection_was_taken_back_is_learned_at_once(personal):
+    from kbpredict import Predictor
+
+    shipped = Predictor.load()
+    session = shipped.session(personal=personal)
+    session.type("he ghosted")  # slang the model hardly knows: "hosted"
+    auto = session.autocorrection()
+    assert auto is not None and auto.word == "hosted"
+    session.accept(auto)
+    assert session.revert() is not None  # Backspace: the user meant it
+    session.type(" me")
+    session.finish()
+    learned = {w.word: w for w in personal.words(shipped.index)}
+    assert learned["ghosted"].confirmed and learned["ghosted"].suggestable
+    session.type("he ghosted")
+    assert session.autocorrection() is None  # a word of the personal model is the user's
+    incognito = shipped.session(personal=personal, incognito=True)
+    incognito.type("see you tommorow")
+    assert incognito.autocorrection().word == "tomorrow"
+    incognito.accept(incognito.autocorrection())
+    assert incognito.revert() is not None
+    incognito.finish()
+    assert "tommorow" not in {w.word for w in personal.words()}  # incognito: nothing learned

@@ -58,6 +58,20 @@ def test_a_session_through_the_server_matches_the_library(server, predictor):
     assert ask(server, id=7, op="suggest", session="a")["error"]["code"] == "no_session"
 
 
+def test_revert_takes_back_an_autocorrection_through_the_server():
+    from kbpredict import Predictor
+
+    server = Server(Predictor.load())
+    ask(server, op="open", session="a", text="see you tommorow")
+    assert ask(server, op="suggest", session="a")["autocorrect"] == "tomorrow"
+    assert ask(server, op="accept", session="a", word="tomorrow")["edit"] == {"delete": 8, "insert": "tomorrow "}
+    back = ask(server, id=1, op="revert", session="a")
+    assert back["ok"] and back["edit"] == {"delete": 9, "insert": "tommorow"}
+    assert back["autocorrect"] is None  # kept: space leaves it now
+    assert ask(server, op="text", session="a")["text"] == "see you tommorow"
+    assert ask(server, op="revert", session="a")["edit"] is None  # nothing to take back: backspace
+
+
 @pytest.mark.parametrize("line, code", [
     ("not json", "bad_json"),
     ("", "bad_json"),
