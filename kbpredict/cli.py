@@ -293,10 +293,13 @@ def learn(files: tuple[str, ...], personal_path: str | None) -> None:
 def words(personal_path: str | None, forget_words, block_words, unblock_words, clear: bool, model: str | None,
           as_json: bool) -> None:
     """Show, forget and block the words kbpredict learned from you."""
+    from .personal import word_problem
+
     changing = bool(forget_words or block_words or unblock_words or clear)
-    blank = next((w for w in (*forget_words, *block_words, *unblock_words) if not w.strip()), None)
-    if blank is not None:  # (told the same way whether or not a personal model file exists yet)
-        raise click.BadParameter(f"a word must be a non-empty string, not {blank!r}", param_hint="WORD")
+    problem = next(filter(None, [*map(word_problem, (*forget_words, *block_words)),
+                                 *(word_problem(w, several=True) for w in unblock_words)]), None)
+    if problem is not None:  # (told the same way whether or not a personal model file exists yet)
+        raise click.BadParameter(problem, param_hint="WORD")
     # Only a block needs a file to keep it in: forgetting, unblocking or clearing creates none.
     personal = _personal(personal_path, create=bool(block_words))
     if personal is None:

@@ -434,7 +434,7 @@ class PersonalModel:
         """Allow a blocked word again. True if it was blocked."""
         found = []
         self._write(lambda db: found.append(
-            db.execute("DELETE FROM blocked WHERE word = ?", (_check_word(word).lower(),)).rowcount))
+            db.execute("DELETE FROM blocked WHERE word = ?", (_check_word(word, several=True).lower(),)).rowcount))
         return bool(found[0])
 
     def blocked_words(self) -> set[str]:
@@ -539,9 +539,21 @@ def _tail(text: str, chars: int) -> str:
     return text[token_boundary_at_or_after(text, len(text) - chars):]
 
 
-def _check_word(word: str) -> str:
+def word_problem(word, several: bool = False) -> str | None:
+    """Why ``word`` cannot be forgotten or blocked, or None: a blank, or several words ("a b" was
+    blocked as one, which no typed word ever is; ``several`` allows them, to unblock one that an
+    older version kept)."""
     if not isinstance(word, str) or not word.strip():
-        raise InvalidArgumentError(f"a word must be a non-empty string, not {word!r}")
+        return f"a word must be a non-empty string, not {word!r}"
+    if not several and any(ch.isspace() for ch in word.strip()):
+        return f"{word.strip()!r} is more than one word: give one word at a time"
+    return None
+
+
+def _check_word(word: str, several: bool = False) -> str:
+    problem = word_problem(word, several)
+    if problem is not None:
+        raise InvalidArgumentError(problem)
     return word.strip()
 
 

@@ -136,6 +136,10 @@ def test_words_without_a_personal_model_creates_nothing(isolated_user_files):
     for option in ("--forget", "--block", "--unblock"):  # a blank word: a usage error, file or not
         result = run("words", option, " ")
         assert result.exit_code == 2 and "non-empty" in result.output and "Traceback" not in result.output
+    for option in ("--forget", "--block"):  # no typed word is ever two ("a b" was blocked as one)
+        result = run("words", option, "a b")
+        assert result.exit_code == 2 and "more than one word" in result.output and "Traceback" not in result.output
+    assert run("words", "--unblock", "a b").output == "a b was not blocked\n"  # (an older version's)
     assert not any(p.is_file() for p in isolated_user_files.rglob("*"))
     # a block is kept, so it needs the file
     assert run("words", "--block", "damn").output == "blocked damn\n"

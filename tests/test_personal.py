@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from kbpredict import PersonalModel, PersonalModelError, PersonalModelWarning
+from kbpredict.errors import InvalidArgumentError
 
 ROOT = Path(__file__).resolve().parents[1]
 NEW_WORD = "Quelmorth"  # in neither the test model's vocabulary nor its word list
@@ -173,6 +174,14 @@ def test_forget_block_unblock_and_clear(predictor, personal):
                                 (NEW_WORD, NEW_WORD)).fetchone()[0]
     assert rows == 0  # its pairs went with it
     assert not personal.forget("never-learned")
+    for several in ("a b", "a\tb", "see you"):  # no typed word is ever two: told, not kept
+        for action in (personal.forget, personal.block):
+            with pytest.raises(InvalidArgumentError, match="more than one word"):
+                action(several)
+    assert personal.blocked_words() == set()
+    personal._db.execute("INSERT INTO blocked (word) VALUES ('a b')")  # as an older version kept it
+    personal._db.commit()
+    assert personal.unblock("a b")  # so it can go
 
     plain = predictor.session(adapt=False)
     plain.type("I would like to ")
