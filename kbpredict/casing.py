@@ -252,6 +252,15 @@ def present(variants: list[tuple[str, float]], typed: str, sentence_start: bool,
                 written = own_case(by_text(variants, frequency), pronouns)
                 if written[:1].islower():
                     word = written
+        elif (mode == 1 and len(word) > 1 and word.isupper() and frequency is not None
+              and any(ch.islower() for ch in typed)):
+            # a capital and small letters typed ("Great") ask for no shouted spelling that the
+            # training text seldom writes: at a text's start the word list's "GREATER" outscored
+            # "Greater" (the model gives unknown words more there); an acronym stays ("NASA"),
+            # and a capital alone says nothing ("O" -> "OK")
+            written = own_case(by_text(variants, frequency), pronouns)
+            if not written.isupper():
+                word = written
     if mode == 2:
         return word.upper()
     if mode == 1 or (sentence_start and not typed):

@@ -1302,3 +1302,15 @@ def test_revert_is_only_right_after_an_autocorrection(shipped):
     session.accept(session.autocorrection())  # with its space: a mark then moves the space
     session.type("?")
     assert session.revert() is None
+
+
+def test_a_capital_and_small_letters_typed_get_no_shouted_spelling(shipped):
+    # at a text's start the model gives unknown words more, and the word list's "GREATER" had
+    # outscored the vocabulary's "Greater"
+    words = [s.word for s in typed(shipped, "Great").suggestions(3)]
+    assert "GREATER" not in words and "Greater" in words
+    frequency = {"NASA": 1e-5, "nasa": 1e-8, "OK": 1e-4, "ok": 1e-3}.get
+    from kbpredict.casing import present
+
+    assert present([("NASA", 1e-4)], "Na", True, lambda w: frequency(w) or 0.0) == "NASA"  # an acronym stays
+    assert present([("OK", 1e-3), ("ok", 1e-5)], "O", True, lambda w: frequency(w) or 0.0) == "OK"  # one capital
