@@ -167,6 +167,11 @@ EDIT = st.one_of(
     st.tuples(st.just("paste"), st.sampled_from(sentences(10, seed=6))),
     st.tuples(st.just("jump"), st.integers(0, 200)),
     st.tuples(st.just("accept"), st.integers(0, 2)),
+    # a slip of a word typed, autocorrected as an app does at space or a mark, maybe taken back
+    # (Backspace right after it)
+    st.tuples(st.just("slip"), st.tuples(st.sampled_from([" hoouse", " gerden", " vsiit", " lodnon", " teh"]),
+                                         st.sampled_from([" ", "?", ","]), st.booleans())),
+    st.tuples(st.just("revert"), st.just(0)),
 )
 
 
@@ -192,6 +197,27 @@ def test_sessions_equal_the_stateless_suggest_after_any_edits(predictor, edits):
         elif kind == "jump":
             text = text[:arg]
             session.update(text)
+        elif kind == "slip":
+            slip, ending, take_back = arg
+            for ch in slip:
+                edit = session.type(ch)
+                text = edit.apply(text + ch) if edit else text + ch
+            auto = session.autocorrection(ending)
+            if auto is not None:
+                text = session.accept(auto, space=ending == " ").apply(text)
+            if ending != " " or auto is None:
+                edit = session.type(ending)
+                text = edit.apply(text + ending) if edit else text + ending
+            if take_back:
+                edit = session.revert()
+                assert (edit is not None) == (auto is not None)
+                if edit is not None:
+                    text = edit.apply(text)
+                    assert session.autocorrection(ending) is None  # the word is kept now
+        elif kind == "revert":
+            edit = session.revert()
+            if edit is not None:
+                text = edit.apply(text)
         else:
             options = session.suggestions(3)
             if options:
