@@ -289,8 +289,10 @@ class Session:
             raise InvalidArgumentError("accept() needs a word")
         if not isinstance(space, bool):
             raise InvalidArgumentError(f"accept()'s space must be True or False, not {space!r}")
-        _, auto, before_mark = self._arranged(1)
-        correcting = any(a is not None and a.word == word for a in (auto, before_mark))
+        correcting = False  # accepting the autocorrection (which revert() can take back)?
+        if self.correct and self._word:  # (the arrangement is memoized: the app showed the bar)
+            _, auto, before_mark = self._arranged(1)
+            correcting = any(a is not None and a.word == word for a in (auto, before_mark))
         if self.personal is not None:
             self._accepted.update(clean_token(w) for w in word.split())  # ("a lot" for "alot")
         quote = _opening_quote(self._word, self._predictor.index)
