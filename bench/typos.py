@@ -10,6 +10,9 @@ keyboard sees it). Reported:
 - **autocorrect right**: :meth:`Session.autocorrection` is the intended word;
 - **false autocorrect**: the same sampled words typed *correctly* -- how often space would replace
   them with something else;
+- **at a mark**: the same two figures for the sampled words that a mark ends in the text
+  ("tonight?"), with :meth:`Session.autocorrection` given that mark, as a keyboard applies it
+  when the mark is typed;
 - **keystroke savings with the typo**: the word typed letter by letter with its typo, the
   intended word tapped as soon as the bar shows it (one key) or else the whole typo and space:
   the keys saved against typing the intended word and space (PROTOCOL.md's keystroke savings,
@@ -27,6 +30,7 @@ from dataclasses import replace
 
 from kbpredict import Predictor
 from kbpredict.bar import Autocorrect
+from kbpredict.spacing import ATTACHING
 from kbpredict.typos import NEIGHBOURS
 
 from .protocol import load_test_tokens, split_token
@@ -123,6 +127,7 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
     saved = saved_typed_right = keys = 0
     right_by_kind: dict[str, int] = {}  # (the first policy's)
     saved_by_kind: dict[str, list[int]] = {}
+    at_mark = [0, 0, 0]  # words a mark ends: how many, autocorrect right, false (the first policy's)
     started = time.perf_counter()
     for n, (i, word, kind, typo) in enumerate(picked):
         context = _context(tokens, i)
@@ -147,11 +152,21 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
             right[j] += auto is not None and auto.word == word
             if j == 0:
                 right_by_kind[kind] = right_by_kind.get(kind, 0) + (auto is not None and auto.word == word)
+        mark = split_token(tokens[i])[2][:1]
+        if mark in ATTACHING:
+            session.autocorrect_policy = policies[0]
+            auto = session.autocorrection(mark)
+            at_mark[0] += 1
+            at_mark[1] += auto is not None and auto.word == word
         session.update(context + word)
         for j, policy in enumerate(policies):
             session.autocorrect_policy = policy
             auto = session.autocorrection()
             false[j] += auto is not None and auto.word != word
+        if mark in ATTACHING:
+            session.autocorrect_policy = policies[0]
+            auto = session.autocorrection(mark)
+            at_mark[2] += auto is not None and auto.word != word
         if progress and (n + 1) % 200 == 0:
             progress(n + 1, len(picked))
     total = max(1, len(picked))
@@ -164,6 +179,8 @@ def evaluate(predictor: Predictor, tokens: list[str], picked: list[tuple[int, st
         "ksr_with_typo": saved / max(1, keys),
         "ksr_typed_right": saved_typed_right / max(1, keys),
         "ksr_with_typo_by_kind": {k: s / max(1, n) for k, (s, n) in sorted(saved_by_kind.items())},
+        "at_mark": {"samples": at_mark[0], "autocorrect_right": at_mark[1] / max(1, at_mark[0]),
+                    "false_autocorrect": at_mark[2] / max(1, at_mark[0])},
         "policies": [{"ratio": p.ratio, "unknown_share": p.unknown_share,
                       "autocorrect_right": right[j] / total, "false_autocorrect": false[j] / total}
                      for j, p in enumerate(policies)],
@@ -200,6 +217,10 @@ def table(result: dict) -> str:
     if "autocorrect_right" in result:
         lines += [f"| autocorrect candidate is the intended word | {result['autocorrect_right']:.1%} | ≥ 60% |",
                   f"| correctly typed word autocorrected into another | {result['false_autocorrect']:.2%} | ≤ 1% |"]
+    mark = result.get("at_mark")
+    if mark and mark["samples"]:
+        lines += [f"| … of the {mark['samples']} words a mark ends (`. , ? ! : ;`), autocorrected as the mark is "
+                  f"typed: right / false | {mark['autocorrect_right']:.1%} / {mark['false_autocorrect']:.2%} | |"]
     if "ksr_with_typo" in result:
         lines += [f"| keystroke savings on the words typed with their typo (typed right) | "
                   f"{result['ksr_with_typo']:.1%} ({result['ksr_typed_right']:.1%}) | |"]

@@ -194,3 +194,21 @@ def test_corrections_cover_every_spelling_of_a_word_one_slip_away():
     assert "tomorrow" not in whole
     found, whole = index.corrections(log_probs, "tomorw", want=100)  # one swap in a prefix of tomorrow
     assert {"tomorrow", "Tomorrow"} <= set(found) and not ({"tomorrow", "Tomorrow"} & whole)
+
+
+def test_the_bench_counts_the_words_a_mark_ends_apart(predictor):
+    from bench.typos import evaluate, table
+    from kbpredict.bar import Autocorrect
+
+    from .corpus import sentences
+
+    tokens = " ".join(sentences(60, seed=4)).split()
+    picked = samples(tokens, 40, seed=2)
+    ended = [i for i, *_ in picked if tokens[i][-1:] in ".,?!:;"]
+    assert ended  # ("house.", "Anna,")
+    result = evaluate(predictor, tokens, picked, [Autocorrect()])
+    mark = result["at_mark"]
+    assert mark["samples"] == len(ended)
+    assert 0 < mark["autocorrect_right"] <= 1 and 0 <= mark["false_autocorrect"] <= 1
+    result.update(result.pop("policies")[0], test="t", words=len(tokens), seed=2)
+    assert f"of the {len(ended)} words a mark ends" in table(result)
