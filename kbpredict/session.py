@@ -69,6 +69,12 @@ def _opening_quote(word: str, index) -> str:
     return ""
 
 
+def _word_typed(word: str, index) -> str:
+    """The word being typed as the bar and autocorrect match it: without the quotation mark that
+    opens a quote, cleaned as the vocabulary was built (NFC, "'" for "’")."""
+    return clean_token(word[len(_opening_quote(word, index)):])
+
+
 def _glued(committed: str, word: str) -> bool:
     """True if ``word``, typed after ``committed``, is glued to a symbol (:data:`_GLUED`), or is a
     domain or file extension glued by a period to a word ("google.co", "notes.txt"): no prose,
@@ -326,7 +332,7 @@ class Session:
         after, before, typed, start = undo[:4]
         self._auto_space = False
         self._set_text(before, start)
-        word = clean_token(typed[len(_opening_quote(typed, self._predictor.index)):])
+        word = _word_typed(typed, self._predictor.index)
         if word:
             self._kept.add(word)
             if self.personal is not None:
@@ -394,10 +400,8 @@ class Session:
             return memo[2][:k], memo[3], memo[4]
         if len(self._word) > MAX_WORD_LENGTH:
             return [], None, None  # a pasted hash or a run of letters: no word completes or corrects it
-        # The typed word is matched the way the vocabulary was built: NFC, "'" for "’"; the mark
-        # a quote opens with is no part of it
         index = self._predictor.index
-        typed = clean_token(self._word[len(_opening_quote(self._word, index)):])
+        typed = _word_typed(self._word, index)
         log_probs = self._current[1]
         view = self._personal_view
         recent = self._recent
